@@ -1,0 +1,161 @@
+"""`kpi-registry`: one console script, thin subcommands that each call one library function.
+
+Exit codes: 0 ok, 1 does not conform / refused, 2 unreadable input or bad configuration.
+Errors are one line each (naming file, line or node and the rule), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from . import __version__, sparql
+from .build import build, is_built
+from .config import Settings
+from .output import emit_rows, print_table, to_json
+from .sparql import QueryError
+from .stats import catalogue_stats
+from .store import Store, StoreError, open_store
+from .tables import DataError
+
+err = Console(stderr=True)
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+class Refused(click.ClickException):
+    """Input was read but does not conform / the request is refused: exit 1."""
+
+    exit_code = 1
+
+
+class Fatal(click.ClickException):
+    """Unreadable input or bad configuration: exit 2."""
+
+    exit_code = 2
+
+
+class RegistryGroup(click.Group):
+    """Turns the library's errors into one-line messages with the documented exit codes."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (DataError, StoreError, QueryError, OSError) as exc:
+            raise Fatal(str(exc)) from None
+
+
+def store_options(func: Callable) -> Callable:
+    """`--store` and `--base-iri` on every verb; resolves them into Settings once."""
+
+    @click.option("--store", "store_path", metavar="DIR", envvar="KPI_REGISTRY_STORE",
+                  help="Embedded store directory (default .store/; ':memory:' for a throwaway store).")
+    @click.option("--base-iri", metavar="IRI", envvar="KPI_REGISTRY_BASE_IRI",
+                  help="Base of the IRIs the registry mints (default https://w3id.org/u4ssc-registry/).")
+    @functools.wraps(func)
+    def wrapper(store_path: str | None, base_iri: str | None, **kwargs):
+        return func(settings=Settings.from_env(store_path, base_iri), **kwargs)
+
+    return wrapper
+
+
+def progress(label: str) -> Callable[[str], None]:
+    status = err.status(label)
+    status.start()
+
+    def step(message: str) -> None:
+        status.update(f"{label}: {message}")
+        if message == "done":
+            status.stop()
+
+    return step
+
+
+def ready_store(settings: Settings) -> Store:
+    """Open the store, building it from data/ first when it is new, so no one meets an empty store."""
+    store = open_store(settings.store)
+    if not is_built(store, settings.iris):
+        err.print(f"[dim]{store.description} is empty: building it from data/ first[/]")
+        step = progress("building")
+        build(store, settings.iris, step)
+        step("done")
+    return store
+
+
+@click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kpi-registry")
+def main() -> None:
+    """U4SSC KPI registry: the catalogue, city submissions, scores and the SDG taxonomy as linked data."""
+
+
+@main.command("build")
+@store_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def build_cmd(settings: Settings, fmt: str) -> None:
+    """Rebuild the store's ontology, catalogue, SDG and inferred graphs from ontology/ and data/."""
+    with open_store(settings.store) as store:
+        step = progress("building")
+        report = build(store, settings.iris, step)
+        step("done")
+        if fmt == "json":
+            print(to_json({"graphs": report.graphs, "seconds": round(report.seconds, 3), "store": store.description}))
+        else:
+            print_table([{"graph": g, "triples": n} for g, n in report.graphs.items()], ["graph", "triples"],
+                        title=f"Built {store.description} in {report.seconds:.1f} s")
+
+
+@main.command("stats")
+@store_options
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats_cmd(settings: Settings, fmt: str) -> None:
+    """Count KPIs and data points per dimension and core/advanced."""
+    with ready_store(settings) as store:
+        stats = catalogue_stats(store)
+    if fmt == "json":
+        print(to_json(stats))
+        return
+    rows = [
+        {"dimension": dim, "core KPIs": tiers["core"], "advanced KPIs": tiers["advanced"],
+         "core data points": stats["data_points"][dim]["core"], "advanced data points": stats["data_points"][dim]["advanced"]}
+        for dim, tiers in stats["kpis"].items()
+    ]
+    columns = list(rows[0])
+    rows.append({"dimension": "Total", **{c: sum(r[c] for r in rows) for c in columns[1:]}})
+    print_table(rows, columns, title=f"U4SSC catalogue: {stats['total_kpis']} KPIs, {stats['total_data_points']} data points")
+
+
+@main.command("query")
+@store_options
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-e", "--expression", metavar="SPARQL", help="Query text instead of a file.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def query_cmd(settings: Settings, file: Path | None, expression: str | None, fmt: str) -> None:
+    """Run a SPARQL SELECT or ASK from FILE.rq, a query name from queries/, or -e 'SPARQL'."""
+    if bool(file) == bool(expression):
+        raise Fatal("give either FILE.rq or -e 'SPARQL'")
+    if expression:
+        text = expression
+    elif file.is_file():
+        text = file.read_text(encoding="utf-8")
+    else:
+        text = sparql.load(file.name).text
+    with ready_store(settings) as store:
+        if text_is_ask(text):
+            print(to_json(store.ask(text)) if fmt == "json" else str(store.ask(text)).lower())
+            return
+        rows = store.select(text)
+    columns = list(dict.fromkeys(k for r in rows for k in r)) or ["(no results)"]
+    emit_rows(rows, columns, fmt)
+
+
+def text_is_ask(text: str) -> bool:
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix", "BASE", "base")))
+    return body.lstrip().upper().startswith("ASK")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,163 @@
+"""The Store interface: what the rest of the registry may ask of a triple store.
+
+Every backend returns the same types (rdflib terms and graphs, bytes), so no caller knows
+which engine it talks to. Writes of named graphs are atomic: data is staged in temporary
+graphs and moved into place by one SPARQL Update (SPARQL 1.1 Update §3.2.5 MOVE), which a
+backend executes as one transaction, so a failed load never leaves a graph half-written.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from ..sparql import QueryFile, bind
+
+Row = dict[str, Node]
+Bindings = Mapping[str, Node | list[Node] | None] | None
+
+# SPARQL 1.1 Query Results and RDF media types every backend can produce.
+RESULT_TYPES = {
+    "application/sparql-results+json", "application/sparql-results+xml",
+    "text/csv", "text/tab-separated-values",
+}
+RDF_TYPES = {"text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml", "application/n-quads"}
+
+
+class StoreError(RuntimeError):
+    """The store could not do what was asked; the message names the store and the cause."""
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Serialised RDF on its way into a graph (a file, an upload, a generated dump)."""
+
+    data: bytes
+    media_type: str = "application/n-triples"
+
+
+GraphData = Graph | Payload
+
+
+def as_payload(data: GraphData) -> Payload:
+    if isinstance(data, Payload):
+        return data
+    return Payload(data.serialize(format="nt", encoding="utf-8"))
+
+
+def staging_iri() -> URIRef:
+    return URIRef(f"urn:kpi-registry:staging:{uuid.uuid4()}")
+
+
+def query_text(query: str | QueryFile, bindings: Bindings) -> str:
+    if isinstance(query, QueryFile):
+        return query.bind(dict(bindings or {}))
+    return bind(query, dict(bindings or {})) if bindings else query
+
+
+class Store(ABC):
+    """A SPARQL 1.1 dataset whose default graph is the union of its named graphs."""
+
+    description: str
+
+    # -- queries ---------------------------------------------------------------------
+    def select(self, query: str | QueryFile, bindings: Bindings = None) -> list[Row]:
+        return self._select(query_text(query, bindings))
+
+    def ask(self, query: str | QueryFile, bindings: Bindings = None) -> bool:
+        return self._ask(query_text(query, bindings))
+
+    def construct(self, query: str | QueryFile, bindings: Bindings = None) -> Graph:
+        return self._construct(query_text(query, bindings))
+
+    def query_bytes(
+        self, query: str | QueryFile, media_type: str, bindings: Bindings = None,
+        default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+    ) -> bytes:
+        """Run a query and return its results serialised as `media_type` (for the endpoint)."""
+        return self._query_bytes(query_text(query, bindings), media_type, default_graphs, named_graphs)
+
+    @abstractmethod
+    def _select(self, text: str) -> list[Row]: ...
+
+    @abstractmethod
+    def _ask(self, text: str) -> bool: ...
+
+    @abstractmethod
+    def _construct(self, text: str) -> Graph: ...
+
+    @abstractmethod
+    def _query_bytes(self, text: str, media_type: str, default_graphs, named_graphs) -> bytes: ...
+
+    # -- writes ----------------------------------------------------------------------
+    @abstractmethod
+    def update(self, text: str) -> None:
+        """Run a SPARQL 1.1 Update as one transaction."""
+
+    @abstractmethod
+    def _load(self, payload: Payload, graph: URIRef) -> None:
+        """Add a payload's triples to `graph` (bulk, not transactional)."""
+
+    def load(self, data: GraphData, graph: URIRef) -> int:
+        """Add triples to a named graph; returns the graph's size afterwards."""
+        self._load(as_payload(data), graph)
+        return self.count(graph)
+
+    def replace_graphs(self, graphs: Mapping[URIRef, GraphData]) -> None:
+        """Replace several named graphs at once: all of them change, or none does."""
+        staged: dict[URIRef, URIRef] = {}
+        try:
+            for target, data in graphs.items():
+                staged[target] = staging_iri()
+                self._load(as_payload(data), staged[target])
+            self.update(";\n".join(
+                f"DROP SILENT GRAPH <{t}> ;\nMOVE SILENT GRAPH <{s}> TO <{t}>" for t, s in staged.items()
+            ))
+        except BaseException:
+            for s in staged.values():
+                self.clear_quietly(s)
+            raise
+
+    def replace_graph(self, graph: URIRef, data: GraphData) -> None:
+        self.replace_graphs({graph: data})
+
+    def clear(self, graph: URIRef) -> None:
+        self.update(f"DROP SILENT GRAPH <{graph}>")
+
+    def clear_quietly(self, graph: URIRef) -> None:
+        """Best-effort clean-up of a staging graph while another error is on its way up."""
+        try:
+            self.clear(graph)
+        except Exception:  # noqa: BLE001 - the original error matters more
+            pass
+
+    # -- inspection ------------------------------------------------------------------
+    def graphs(self) -> list[URIRef]:
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
+        return [r["g"] for r in rows]
+
+    def count(self, graph: URIRef | None = None) -> int:
+        text = (f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}" if graph
+                else "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return int(self._select(text)[0]["n"])
+
+    def has_graph(self, graph: URIRef) -> bool:
+        return self._ask(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+
+    @abstractmethod
+    def dump(self, graph: URIRef | None = None, media_type: str = "application/n-quads") -> bytes:
+        """Serialise one graph, or the whole dataset as N-Quads."""
+
+    def close(self) -> None:
+        """Release the store (file locks, connections)."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,128 @@
+"""The embedded default store: Oxigraph (RocksDB on disk, or in memory for tests).
+
+Chosen over rdflib's in-memory store because it answers the registry's aggregate queries
+tens of times faster (see README, Performance) and persists with zero setup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from .base import Payload, Row, Store, StoreError
+
+_RDF_FORMATS = {
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+}
+_RESULT_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
+_XSD_STRING = str(XSD.string)
+
+
+def rdf_format(media_type: str) -> ox.RdfFormat:
+    try:
+        return _RDF_FORMATS[media_type]
+    except KeyError:
+        raise StoreError(f"unsupported RDF media type {media_type}") from None
+
+
+def to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode | None):
+    """Oxigraph term → rdflib term (xsd:string literals become plain, as SPARQL JSON gives them)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        dt = term.datatype.value
+        return Literal(term.value) if dt == _XSD_STRING else Literal(term.value, datatype=URIRef(dt))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return None
+
+
+class OxigraphStore(Store):
+    """Oxigraph through pyoxigraph; `path=None` keeps the dataset in memory."""
+
+    def __init__(self, path: Path | str | None = None, read_only: bool = False) -> None:
+        self.path = Path(path) if path else None
+        self.description = f"embedded Oxigraph store at {self.path}" if self.path else "in-memory Oxigraph store"
+        try:
+            if self.path is None:
+                self._ox = ox.Store()
+            elif read_only:
+                self._ox = ox.Store.read_only(str(self.path))
+            else:
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._ox = ox.Store(str(self.path))
+        except OSError as exc:
+            raise StoreError(f"cannot open {self.description}: {exc}") from exc
+
+    def _run(self, text: str, **kwargs):
+        try:
+            return self._ox.query(text, use_default_graph_as_union=not kwargs.get("default_graph"), **kwargs)
+        except SyntaxError as exc:
+            raise StoreError(f"SPARQL syntax error: {exc}") from exc
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"query failed on {self.description}: {exc}") from exc
+
+    def _select(self, text: str) -> list[Row]:
+        solutions = self._run(text)
+        names = [v.value for v in solutions.variables]
+        return [{n: to_rdflib(s[n]) for n in names if s[n] is not None} for s in solutions]
+
+    def _ask(self, text: str) -> bool:
+        return bool(self._run(text))
+
+    def _construct(self, text: str) -> Graph:
+        data = self._run(text).serialize(format=ox.RdfFormat.N_TRIPLES)
+        return Graph().parse(data=data or b"", format="nt")
+
+    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None) -> bytes:
+        kwargs = {}
+        if default_graphs:
+            kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+        if named_graphs:
+            kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        result = self._run(text, **kwargs)
+        if isinstance(result, ox.QueryTriples):
+            return result.serialize(format=rdf_format(media_type)) or b""
+        if media_type not in _RESULT_FORMATS:
+            raise StoreError(f"unsupported results media type {media_type}")
+        return result.serialize(format=_RESULT_FORMATS[media_type]) or b""
+
+    def update(self, text: str) -> None:
+        try:
+            self._ox.update(text)
+        except SyntaxError as exc:
+            raise StoreError(f"SPARQL Update syntax error: {exc}") from exc
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"update failed on {self.description}: {exc}") from exc
+
+    def _load(self, payload: Payload, graph: URIRef) -> None:
+        try:
+            self._ox.bulk_load(payload.data, format=rdf_format(payload.media_type), to_graph=ox.NamedNode(str(graph)))
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise StoreError(f"cannot load into <{graph}>: {exc}") from exc
+
+    def dump(self, graph: URIRef | None = None, media_type: str = "application/n-quads") -> bytes:
+        fmt = rdf_format(media_type)
+        if graph is None:
+            return self._ox.dump(format=fmt) or b""
+        return self._ox.dump(format=fmt, from_graph=ox.NamedNode(str(graph))) or b""
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._ox.flush()
+        del self._ox

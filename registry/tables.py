@@ -1,0 +1,33 @@
+"""Reading the tabular sources in `data/` with errors that name file and line."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class DataError(ValueError):
+    """A data file is unreadable or breaks a rule; the message names the file and line."""
+
+
+def read_table(path: Path, required: tuple[str, ...] = (), delimiter: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) from a UTF-8 TSV/CSV, checking the header names `required` columns."""
+    delimiter = delimiter or ("\t" if path.suffix == ".tsv" else ",")
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter=delimiter)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}")
+            for row in reader:
+                yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from exc
+
+
+def split_list(cell: str) -> list[str]:
+    """`5;9;17` → ['5', '9', '17']; the reference tables separate lists with semicolons."""
+    return [part.strip() for part in cell.split(";") if part.strip()]

@@ -1,0 +1,50 @@
+"""Shared fixtures: the catalogue is parsed once per session; every test gets a fresh store."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registry.build import stage
+from registry.namespaces import IRIs
+from registry.store import OxigraphStore
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def iris() -> IRIs:
+    return IRIs()
+
+
+@pytest.fixture(scope="session")
+def staged(iris):
+    """Every graph `build` writes, parsed and inferred once for the whole session."""
+    return stage(iris)
+
+
+@pytest.fixture
+def store(staged):
+    """A fresh in-memory store holding the built registry."""
+    s = OxigraphStore()
+    s.replace_graphs(staged)
+    yield s
+    s.close()
+
+
+def run_cli(*args: str, cwd: Path | None = None, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+    """Run `kpi-registry` in its own process, as a user would."""
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("KPI_REGISTRY_STORE", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "registry.cli", *args], cwd=cwd or ROOT, env=env,
+        capture_output=True, text=True, input=input,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"kpi-registry {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
+    return proc

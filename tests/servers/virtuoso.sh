@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# Private Virtuoso Open Source 7 instance for tests (loopback only).
+#
+#   tests/servers/virtuoso.sh install      # apt-get install (idempotent, no prompts, no system service)
+#   tests/servers/virtuoso.sh start DIR    # fresh instance with its data under DIR; prints key=value lines
+#   tests/servers/virtuoso.sh stop DIR     # clean shutdown via the pid file
+#   tests/servers/virtuoso.sh status DIR   # exit 0 and print key=value lines when running and answering
+#
+# Environment (all optional):
+#   VIRTUOSO_HOST=127.0.0.1        address both listeners bind to (keep it on loopback)
+#   VIRTUOSO_HTTP_PORT=28890       HTTP: /sparql, /sparql-auth, /sparql-graph-crud[-auth]
+#   VIRTUOSO_SQL_PORT=21111        ODBC/isql port
+#   VIRTUOSO_USER=registry         SPARQL user that gets SPARQL_UPDATE (digest auth on the -auth endpoints)
+#   VIRTUOSO_PASSWORD=<random>     its password        ([A-Za-z0-9._-] only)
+#   VIRTUOSO_DBA_PASSWORD=<random> new password of dba ([A-Za-z0-9._-] only)
+#   VIRTUOSO_OPEN_UPDATE=0         1: also let anonymous /sparql and /sparql-graph-crud write (SPARQL_UPDATE to "SPARQL")
+#   VIRTUOSO_DEFAULT_GRAPH=        an IRI: make it the default graph of every request (see README: merges with FROM!)
+#   VIRTUOSO_START_TIMEOUT=60      seconds to wait for the server to answer
+#   VIRTUOSO_QUERY_TIMEOUT=120     [SPARQL] MaxQueryExecutionTime, seconds
+#   VIRTUOSO_MAX_ROWS=1000000      [SPARQL] ResultSetMaxRows
+#   VIRTUOSO_BUFFERS=40000         NumberOfBuffers (8 KiB pages; 40000 = ~330 MB)
+set -euo pipefail
+
+PROG=$(basename "$0")
+HOST=${VIRTUOSO_HOST:-127.0.0.1}
+HTTP_PORT=${VIRTUOSO_HTTP_PORT:-28890}
+SQL_PORT=${VIRTUOSO_SQL_PORT:-21111}
+START_TIMEOUT=${VIRTUOSO_START_TIMEOUT:-60}
+QUERY_TIMEOUT=${VIRTUOSO_QUERY_TIMEOUT:-120}
+MAX_ROWS=${VIRTUOSO_MAX_ROWS:-1000000}
+BUFFERS=${VIRTUOSO_BUFFERS:-40000}
+PKG=virtuoso-opensource
+SERVER_BIN=virtuoso-t
+ISQL_BIN=isql-vt
+
+die() { echo "$PROG: error: $*" >&2; exit 1; }
+log() { echo "$PROG: $*" >&2; }
+
+usage() {
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+# ---------------------------------------------------------------- helpers
+port_in_use() { # host port -> 0 if something accepts connections there
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+gen_password() {
+    local p
+    p=$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20) || true
+    [ -n "$p" ] || p="t$(date +%s%N)"
+    printf '%s' "$p"
+}
+
+check_password() { # name value
+    [[ "$2" =~ ^[A-Za-z0-9._-]+$ ]] || die "$1 may contain only [A-Za-z0-9._-]"
+}
+
+abs_dir() { # DIR -> absolute path (need not exist)
+    [ -n "${1:-}" ] || die "missing DIR argument"
+    case "$1" in
+        /*) printf '%s' "$1" ;;
+        *) printf '%s/%s' "$PWD" "$1" ;;
+    esac
+}
+
+pid_alive() { # pid -> 0 if that pid is our virtuoso-t
+    local pid=$1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+    # guard against a recycled pid: the process must be virtuoso-t with our ini
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$SERVER_BIN" || return 1
+}
+
+read_pid() { # DIR -> pid or empty
+    [ -f "$1/virtuoso.pid" ] && cat "$1/virtuoso.pid" || true
+}
+
+load_env() { # DIR -> sources DIR/endpoints.env into ENV_* variables
+    local key val
+    [ -f "$1/endpoints.env" ] || return 1
+    while IFS='=' read -r key val; do
+        [ -n "$key" ] || continue
+        printf -v "ENV_${key}" '%s' "$val"
+    done <"$1/endpoints.env"
+}
+
+http_ask() { # query endpoint URL -> 0 if ASK {} answers true
+    curl -fsS --max-time 5 -G --data-urlencode 'query=ASK {}' \
+        -H 'Accept: application/sparql-results+json' "$1" 2>/dev/null | grep -q true
+}
+
+isql() { # sqlport password SQL... ; fails on any SQL error
+    local out rc=0
+    out=$(timeout 120 "$ISQL_BIN" "$HOST:$1" dba "$2" "EXEC=$3" 2>&1) || rc=$?
+    if [ $rc -ne 0 ] || grep -q '\*\*\* Error' <<<"$out"; then
+        echo "$out" >&2
+        return 1
+    fi
+}
+
+# ---------------------------------------------------------------- install
+cmd_install() {
+    if command -v "$SERVER_BIN" >/dev/null 2>&1 && command -v "$ISQL_BIN" >/dev/null 2>&1; then
+        log "already installed: $("$SERVER_BIN" --help 2>&1 | sed -n 2p)"
+        return 0
+    fi
+    local SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null \
+            || die "install needs root (or password-less sudo) for apt-get"
+        SUDO="sudo -n"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    # Empty dba password: the package's own database stays on the default
+    # password and its init script is disabled (RUN=no) -- we never use it.
+    printf '%s\n' \
+        "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password" \
+        "virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password" \
+        | $SUDO debconf-set-selections
+    # Keep postinst from starting the system service (ports 1111/8890):
+    # a temporary policy-rc.d that denies every start, unless one exists.
+    local made_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod 755 /usr/sbin/policy-rc.d
+        made_policy=1
+        trap "$SUDO rm -f /usr/sbin/policy-rc.d" EXIT
+    fi
+    log "apt-get update"
+    timeout 600 $SUDO apt-get -q update -o DPkg::Lock::Timeout=120 </dev/null >&2 \
+        || die "apt-get update failed"
+    log "apt-get install $PKG"
+    timeout 900 $SUDO apt-get -q -y install --no-install-recommends \
+        -o DPkg::Lock::Timeout=120 \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "$PKG" </dev/null >&2 || die "apt-get install $PKG failed"
+    if [ -n "$made_policy" ]; then
+        $SUDO rm -f /usr/sbin/policy-rc.d
+        trap - EXIT
+    fi
+    # If a policy allowed the system service to start, postinst stops it
+    # again (default password => RUN=no); make sure it is not left running.
+    if [ -x /etc/init.d/virtuoso-opensource-7 ] && port_in_use 127.0.0.1 8890; then
+        log "stopping the system service started by the package"
+        $SUDO /etc/init.d/virtuoso-opensource-7 stop >&2 || true
+    fi
+    command -v "$SERVER_BIN" >/dev/null 2>&1 || die "$SERVER_BIN not found after install"
+    log "installed: $("$SERVER_BIN" --help 2>&1 | sed -n 2p)"
+}
+
+# ---------------------------------------------------------------- start
+write_ini() { # DIR
+    local d=$1
+    cat >"$d/virtuoso.ini" <<EOF
+; generated by tests/servers/virtuoso.sh -- private test instance, loopback only
+[Database]
+DatabaseFile       = $d/db/virtuoso.db
+ErrorLogFile       = $d/virtuoso.log
+LockFile           = $d/db/virtuoso.lck
+TransactionFile    = $d/db/virtuoso.trx
+xa_persistent_file = $d/db/virtuoso.pxa
+ErrorLogLevel      = 7
+FileExtend         = 200
+MaxCheckpointRemap = 2000
+Striping           = 0
+TempStorage        = TempDatabase
+
+[TempDatabase]
+DatabaseFile       = $d/db/virtuoso-temp.db
+TransactionFile    = $d/db/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping           = 0
+
+[Parameters]
+ServerPort               = $HOST:$SQL_PORT
+LiteMode                 = 0
+DisableUnixSocket        = 1
+DisableTcpSocket         = 0
+MaxClientConnections     = 20
+CheckpointInterval       = 60
+O_DIRECT                 = 0
+CaseMode                 = 2
+MaxStaticCursorRows      = 5000
+CheckpointAuditTrail     = 0
+AllowOSCalls             = 0
+SchedulerInterval        = 10
+DirsAllowed              = ., $d, $d/load
+ThreadCleanupInterval    = 0
+ThreadThreshold          = 10
+ResourcesCleanupInterval = 0
+FreeTextBatchSize        = 100000
+SingleCPU                = 0
+PrefixResultNames        = 0
+RdfFreeTextRulesSize     = 100
+IndexTreeMaps            = 64
+MaxMemPoolSize           = 200000000
+MaxQueryMem              = 1G
+VectorSize               = 1000
+MaxVectorSize            = 1000000
+AdjustVectorSize         = 0
+ThreadsPerQuery          = 2
+AsyncQueueMaxThreads     = 10
+NumberOfBuffers          = $BUFFERS
+MaxDirtyBuffers          = $((BUFFERS * 3 / 4))
+
+[HTTPServer]
+ServerPort                  = $HOST:$HTTP_PORT
+ServerRoot                  = $d/vsp
+MaxClientConnections        = 20
+DavRoot                     = DAV
+EnabledDavVSP               = 0
+HTTPProxyEnabled            = 0
+TempASPXDir                 = 0
+DefaultMailServer           = localhost:25
+ServerThreads               = 20
+MaxKeepAlives               = 10
+KeepAliveTimeout            = 10
+MaxCachedProxyConnections   = 10
+ProxyConnectionCacheTimeout = 15
+HTTPThreadSize              = 280000
+HttpPrintWarningsInOutput   = 0
+Charset                     = UTF-8
+MaintenancePage             = atomic.html
+EnabledGzipContent          = 1
+
+[AutoRepair]
+BadParentLinks = 0
+
+[Client]
+SQL_PREFETCH_ROWS  = 100
+SQL_PREFETCH_BYTES = 16000
+SQL_QUERY_TIMEOUT  = 0
+SQL_TXN_TIMEOUT    = 0
+
+[VDB]
+ArrayOptimization           = 0
+NumArrayParameters          = 10
+VDBDisconnectTimeout        = 1000
+KeepConnectionOnFixedThread = 0
+
+[Replication]
+ServerName   = db-test
+ServerEnable = 1
+QueueMax     = 50000
+
+[URIQA]
+DynamicLocal = 0
+DefaultHost  = $HOST:$HTTP_PORT
+
+[SPARQL]
+ResultSetMaxRows           = $MAX_ROWS
+MaxQueryCostEstimationTime = 3600
+MaxQueryExecutionTime      = $QUERY_TIMEOUT
+DefaultQuery               = SELECT * WHERE { ?s ?p ?o } LIMIT 10
+DeferInferenceRulesInit    = 0
+EOF
+}
+
+print_env() { # DIR -> key=value lines (the same as DIR/endpoints.env)
+    cat "$1/endpoints.env"
+}
+
+cmd_start() {
+    local dir; dir=$(abs_dir "${1:-}")
+    command -v "$SERVER_BIN" >/dev/null 2>&1 || die "$SERVER_BIN not installed: run '$0 install' first"
+    command -v curl >/dev/null 2>&1 || die "curl is required"
+    mkdir -p "$dir"
+    local pid; pid=$(read_pid "$dir")
+    if pid_alive "$pid"; then
+        die "already running in $dir (pid $pid); '$0 stop $dir' first"
+    fi
+    port_in_use "$HOST" "$HTTP_PORT" && die "port $HOST:$HTTP_PORT is already in use (set VIRTUOSO_HTTP_PORT)"
+    port_in_use "$HOST" "$SQL_PORT" && die "port $HOST:$SQL_PORT is already in use (set VIRTUOSO_SQL_PORT)"
+
+    local fresh=1 dba_pw user user_pw
+    if [ -f "$dir/db/virtuoso.db" ] && load_env "$dir"; then
+        fresh=0   # restart of a stopped instance: keep its data and credentials
+        dba_pw=$ENV_dba_password; user=$ENV_user; user_pw=$ENV_password
+    elif [ -e "$dir/db" ]; then
+        die "$dir/db exists but is not a database made by this script; use an empty DIR"
+    else
+        dba_pw=${VIRTUOSO_DBA_PASSWORD:-$(gen_password)}
+        user=${VIRTUOSO_USER:-registry}
+        user_pw=${VIRTUOSO_PASSWORD:-$(gen_password)}
+        check_password VIRTUOSO_DBA_PASSWORD "$dba_pw"
+        check_password VIRTUOSO_PASSWORD "$user_pw"
+        [[ "$user" =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || die "VIRTUOSO_USER must match [A-Za-z][A-Za-z0-9_]*"
+        [ "$user" != dba ] && [ "$user" != SPARQL ] && [ "$user" != dav ] || die "VIRTUOSO_USER must not be dba, dav or SPARQL"
+    fi
+    mkdir -p "$dir/db" "$dir/vsp" "$dir/load"
+    write_ini "$dir"
+
+    local t0=$SECONDS
+    # +foreground: no daemonising, so $! is the server's pid; setsid keeps it
+    # out of the caller's process group (no SIGINT/SIGHUP from the terminal/CI).
+    setsid "$SERVER_BIN" +foreground +configfile "$dir/virtuoso.ini" \
+        >"$dir/virtuoso.out" 2>&1 </dev/null &
+    pid=$!
+    echo "$pid" >"$dir/virtuoso.pid"
+
+    local base="http://$HOST:$HTTP_PORT"
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until http_ask "$base/sparql"; do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            tail -n 25 "$dir/virtuoso.log" "$dir/virtuoso.out" >&2 2>/dev/null || true
+            rm -f "$dir/virtuoso.pid"
+            die "virtuoso-t exited during start-up (log: $dir/virtuoso.log)"
+        fi
+        if [ $SECONDS -ge $deadline ]; then
+            tail -n 25 "$dir/virtuoso.log" >&2 2>/dev/null || true
+            kill -TERM "$pid" 2>/dev/null || true
+            sleep 2; kill -KILL "$pid" 2>/dev/null || true
+            rm -f "$dir/virtuoso.pid"
+            die "virtuoso did not answer on $base/sparql within ${START_TIMEOUT}s"
+        fi
+        sleep 0.5
+    done
+
+    if [ $fresh = 1 ]; then
+        # One-time set-up of a new database (it starts with dba/dba).
+        local sql="DB.DBA.USER_CREATE('$user', '$user_pw');
+GRANT SPARQL_UPDATE TO \"$user\";"
+        if [ "${VIRTUOSO_OPEN_UPDATE:-0}" = 1 ]; then
+            sql="$sql
+GRANT SPARQL_UPDATE TO \"SPARQL\";"
+        fi
+        if [ -n "${VIRTUOSO_DEFAULT_GRAPH:-}" ]; then
+            [[ "$VIRTUOSO_DEFAULT_GRAPH" =~ ^[^\'\<\>\ ]+$ ]] || die "bad VIRTUOSO_DEFAULT_GRAPH"
+            sql="$sql
+INSERT INTO DB.DBA.SYS_SPARQL_HOST (SH_HOST, SH_GRAPH_URI) VALUES ('%', '$VIRTUOSO_DEFAULT_GRAPH');"
+        fi
+        sql="$sql
+DB.DBA.USER_PASSWORD_SET('dav', '$(gen_password)');
+DB.DBA.USER_PASSWORD_SET('dba', '$dba_pw');"
+        if ! isql "$SQL_PORT" dba "$sql"; then
+            kill -TERM "$pid" 2>/dev/null || true
+            die "initial SQL set-up failed (see above)"
+        fi
+        isql "$SQL_PORT" "$dba_pw" "checkpoint;" || die "checkpoint with the new dba password failed"
+        cat >"$dir/endpoints.env" <<EOF
+server=virtuoso
+endpoint=$base/sparql
+query=$base/sparql
+update=$base/sparql-auth
+gsp=$base/sparql-graph-crud-auth
+gsp_read=$base/sparql-graph-crud
+auth=digest
+user=$user
+password=$user_pw
+dba_password=$dba_pw
+open_update=${VIRTUOSO_OPEN_UPDATE:-0}
+default_graph=${VIRTUOSO_DEFAULT_GRAPH:-}
+sql=$HOST:$SQL_PORT
+dir=$dir
+EOF
+        chmod 600 "$dir/endpoints.env"
+    fi
+    # The update account must really be able to write (digest auth).
+    if ! curl -fsS --max-time 10 --digest -u "$user:$user_pw" \
+            --data-urlencode 'update=CLEAR SILENT GRAPH <urn:x-test:startup-probe>' \
+            "$base/sparql-auth" >/dev/null; then
+        die "server is up but update as '$user' on $base/sparql-auth failed"
+    fi
+    log "virtuoso ready in $((SECONDS - t0))s (pid $pid, data in $dir)"
+    print_env "$dir"
+    echo "pid=$pid"
+}
+
+# ---------------------------------------------------------------- stop
+cmd_stop() {
+    local dir; dir=$(abs_dir "${1:-}")
+    local pid; pid=$(read_pid "$dir")
+    if ! pid_alive "$pid"; then
+        rm -f "$dir/virtuoso.pid"
+        log "not running ($dir)"
+        return 0
+    fi
+    # Clean shutdown: checkpoint + exit via SQL; then SIGTERM; then SIGKILL.
+    if load_env "$dir" && [ -n "${ENV_dba_password:-}" ] && [ -n "${ENV_sql:-}" ]; then
+        timeout 30 "$ISQL_BIN" "$ENV_sql" dba "$ENV_dba_password" "EXEC=shutdown;" >/dev/null 2>&1 || true
+    fi
+    local i
+    for i in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.2; done
+    if pid_alive "$pid"; then
+        log "SQL shutdown did not stop pid $pid; sending SIGTERM"
+        kill -TERM "$pid" 2>/dev/null || true
+        for i in $(seq 1 75); do pid_alive "$pid" || break; sleep 0.2; done
+    fi
+    if pid_alive "$pid"; then
+        log "pid $pid ignored SIGTERM; sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+        sleep 0.5
+    fi
+    pid_alive "$pid" && die "could not stop pid $pid"
+    rm -f "$dir/virtuoso.pid"
+    log "stopped ($dir)"
+}
+
+# ---------------------------------------------------------------- status
+cmd_status() {
+    local dir; dir=$(abs_dir "${1:-}")
+    local pid; pid=$(read_pid "$dir")
+    if ! pid_alive "$pid"; then
+        echo "status=stopped"
+        return 3
+    fi
+    load_env "$dir" || { echo "status=starting"; echo "pid=$pid"; return 1; }
+    if http_ask "$ENV_endpoint"; then
+        echo "status=running"
+        print_env "$dir"
+        echo "pid=$pid"
+    else
+        echo "status=not-answering"
+        echo "pid=$pid"
+        return 1
+    fi
+}
+
+case "${1:-}" in
+    install) cmd_install ;;
+    start) cmd_start "${2:-}" ;;
+    stop) cmd_stop "${2:-}" ;;
+    status) cmd_status "${2:-}" ;;
+    *) usage ;;
+esac

@@ -1,0 +1,50 @@
+"""The CLI as users call it: stats, query, version, help, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import run_cli
+from .test_catalogue import REPORT_TOTALS
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    store = str(tmp_path_factory.mktemp("cli") / "store")
+    run_cli("build", "--store", store)
+    return store
+
+
+def test_stats_json_is_the_documented_shape(built):
+    assert json.loads(run_cli("stats", "--store", built, "--format", "json").stdout) == REPORT_TOTALS
+
+
+def test_query_expression_as_csv(built):
+    out = run_cli("query", "--store", built, "--format", "csv", "-e",
+                  "SELECT (COUNT(?k) AS ?n) WHERE { ?k a <https://w3id.org/u4ssc-registry/def#KPI> }").stdout
+    assert out == "n\n91\n"
+
+
+def test_query_by_name_from_queries_dir(built):
+    rows = json.loads(run_cli("query", "count_catalogue", "--store", built, "--format", "json").stdout)
+    assert sum(r["kpis"] for r in rows) == 91
+
+
+def test_first_use_builds_the_store(tmp_path):
+    proc = run_cli("stats", "--store", str(tmp_path / "new"), "--format", "json")
+    assert json.loads(proc.stdout)["total_data_points"] == 112
+    assert "building it from data/" in proc.stderr
+
+
+def test_malformed_query_is_one_line_exit_2(built):
+    proc = run_cli("query", "--store", built, "-e", "SELECT WHERE {", check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "syntax" in proc.stderr.lower()
+
+
+def test_version_and_help():
+    assert run_cli("--version").stdout.startswith("kpi-registry, version")
+    for verb in ("build", "stats", "query"):
+        assert "--store" in run_cli(verb, "--help").stdout
