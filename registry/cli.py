@@ -6,85 +6,18 @@ Errors are one line each (naming file, line or node and the rule), never a trace
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from . import __version__, sparql
-from .build import build, is_built
+from .build import build
+from .cli_common import FORMATS, Fatal, RegistryGroup, progress, ready_store, store_options
 from .config import Settings
 from .output import emit_rows, print_table, to_json
-from .sparql import QueryError
 from .stats import catalogue_stats
-from .store import Store, StoreError, open_store
-from .tables import DataError
-
-err = Console(stderr=True)
-FORMATS = click.Choice(["table", "json", "csv"])
-
-
-class Refused(click.ClickException):
-    """Input was read but does not conform / the request is refused: exit 1."""
-
-    exit_code = 1
-
-
-class Fatal(click.ClickException):
-    """Unreadable input or bad configuration: exit 2."""
-
-    exit_code = 2
-
-
-class RegistryGroup(click.Group):
-    """Turns the library's errors into one-line messages with the documented exit codes."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (DataError, StoreError, QueryError, OSError) as exc:
-            raise Fatal(str(exc)) from None
-
-
-def store_options(func: Callable) -> Callable:
-    """`--store` and `--base-iri` on every verb; resolves them into Settings once."""
-
-    @click.option("--store", "store_path", metavar="DIR", envvar="KPI_REGISTRY_STORE",
-                  help="Embedded store directory (default .store/; ':memory:' for a throwaway store).")
-    @click.option("--base-iri", metavar="IRI", envvar="KPI_REGISTRY_BASE_IRI",
-                  help="Base of the IRIs the registry mints (default https://w3id.org/u4ssc-registry/).")
-    @functools.wraps(func)
-    def wrapper(store_path: str | None, base_iri: str | None, **kwargs):
-        return func(settings=Settings.from_env(store_path, base_iri), **kwargs)
-
-    return wrapper
-
-
-def progress(label: str) -> Callable[[str], None]:
-    status = err.status(label)
-    status.start()
-
-    def step(message: str) -> None:
-        status.update(f"{label}: {message}")
-        if message == "done":
-            status.stop()
-
-    return step
-
-
-def ready_store(settings: Settings) -> Store:
-    """Open the store, building it from data/ first when it is new, so no one meets an empty store."""
-    store = open_store(settings.store)
-    if not is_built(store, settings.iris):
-        err.print(f"[dim]{store.description} is empty: building it from data/ first[/]")
-        step = progress("building")
-        build(store, settings.iris, step)
-        step("done")
-    return store
-
+from .store import open_store
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-registry")
