@@ -13,7 +13,9 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
+from . import sparql
 from .catalogue import build_catalogue, build_sdg, new_graph
+from .ingest import Context, stage_seeds
 from .infer import inferred
 from .namespaces import IRIs
 from .resources import asset_dir
@@ -48,23 +50,37 @@ def stage(iris: IRIs, progress: Progress = lambda _: None) -> dict[URIRef, Graph
     progress("catalogue")
     catalogue = build_catalogue(iris, index)
     progress("OWL-RL inference")
-    return {
+    graphs = {
         iris.g_ontology: ontology,
         iris.g_sdg: sdg,
         iris.g_catalogue: catalogue,
         iris.g_inferred: inferred(ontology, catalogue),
     }
+    progress("seed cities (validating)")
+    graphs.update(stage_seeds(Context.from_graphs(iris, ontology, catalogue)))
+    return graphs
 
 
 def build(store: Store, iris: IRIs, progress: Progress = lambda _: None) -> BuildReport:
     """Rebuild the registry's own graphs idempotently; other graphs (submissions) are kept."""
     started = time.perf_counter()
     graphs = stage(iris, progress)
+    graphs[iris.g_cities] = _keep_imported_cities(store, iris, graphs[iris.g_cities])
     progress("writing")
     store.replace_graphs(graphs)
     report = BuildReport({str(g): len(data) for g, data in graphs.items()})
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _keep_imported_cities(store: Store, iris: IRIs, seeds: Graph) -> Graph:
+    """Seed cities from data/ plus the cities that imports registered since (never dropped by a rebuild)."""
+    current = store.construct(sparql.load("construct_graph"), {"graph": iris.g_cities})
+    merged = seeds + Graph()
+    for city in set(current.subjects()) - set(seeds.subjects()):
+        for triple in current.triples((city, None, None)):
+            merged.add(triple)
+    return merged
 
 
 def is_built(store: Store, iris: IRIs) -> bool:

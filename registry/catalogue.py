@@ -205,7 +205,22 @@ def build_catalogue(iris: IRIs, sdg: SdgIndex, data: Path | None = None) -> Grap
         if siblings[0][0] == line:  # first row of its KPI describes the KPI
             _kpi(g, iris, kpi, row, siblings, category, tier, order, sdg, where)
         g.add((kpi, KPI.hasDataPoint, dp))
+    _share_rules(g, iris, data)
     return g
+
+
+def _share_rules(g: Graph, iris: IRIs, data: Path) -> None:
+    """Sum rules of KPIs whose data points are shares of one whole (SHACL rule SUB-2)."""
+    path = data / "catalogue" / "share_rules.tsv"
+    columns = {"shares_sum_to": KPI.sharesSumTo, "shares_at_most": KPI.sharesAtMost,
+               "tolerance": KPI.shareTolerance, "gap_needs_note": KPI.gapNeedsNote}
+    for line, row in read_table(path, ("kpi_code", "source", *columns)):
+        kpi = iris.kpi(kpi_key(row["kpi_code"]))
+        if (kpi, RDF.type, KPI.KPI) not in g:
+            raise DataError(f"{path}:{line}: unknown KPI {row['kpi_code']!r}")
+        for column, prop in columns.items():
+            if row[column]:
+                g.add((kpi, prop, Literal(row[column], datatype=XSD.decimal)))
 
 
 def _kpi(g: Graph, iris: IRIs, kpi: URIRef, row: dict[str, str], siblings, category: URIRef,

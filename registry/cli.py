@@ -18,6 +18,7 @@ from .config import Settings
 from .output import emit_rows, print_table, to_json
 from .stats import catalogue_stats
 from .store import open_store
+from .submission_commands import export, import_cmd, template, validate
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-registry")
@@ -89,6 +90,9 @@ def text_is_ask(text: str) -> bool:
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix", "BASE", "base")))
     return body.lstrip().upper().startswith("ASK")
 
+
+for command in (template, validate, import_cmd, export):
+    main.add_command(command)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

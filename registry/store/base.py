@@ -54,6 +54,11 @@ def staging_iri() -> URIRef:
     return URIRef(f"urn:kpi-registry:staging:{uuid.uuid4()}")
 
 
+def insert_data(graph: URIRef, data: Graph) -> str:
+    """`INSERT DATA` of a small graph: N-Triples lines are valid SPARQL triples (Update §3.1.1)."""
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{data.serialize(format='nt')}}} }}"
+
+
 def query_text(query: str | QueryFile, bindings: Bindings) -> str:
     if isinstance(query, QueryFile):
         return query.bind(dict(bindings or {}))
@@ -108,16 +113,19 @@ class Store(ABC):
         self._load(as_payload(data), graph)
         return self.count(graph)
 
-    def replace_graphs(self, graphs: Mapping[URIRef, GraphData]) -> None:
-        """Replace several named graphs at once: all of them change, or none does."""
+    def replace_graphs(self, graphs: Mapping[URIRef, GraphData], append: Mapping[URIRef, Graph] | None = None) -> None:
+        """Replace several named graphs at once: all of them change, or none does.
+
+        `append` adds small graphs (provenance records) to existing graphs in the same transaction.
+        """
         staged: dict[URIRef, URIRef] = {}
         try:
             for target, data in graphs.items():
                 staged[target] = staging_iri()
                 self._load(as_payload(data), staged[target])
-            self.update(";\n".join(
-                f"DROP SILENT GRAPH <{t}> ;\nMOVE SILENT GRAPH <{s}> TO <{t}>" for t, s in staged.items()
-            ))
+            operations = [f"DROP SILENT GRAPH <{t}> ;\nMOVE SILENT GRAPH <{s}> TO <{t}>" for t, s in staged.items()]
+            operations += [insert_data(g, data) for g, data in (append or {}).items() if len(data)]
+            self.update(" ;\n".join(operations))
         except BaseException:
             for s in staged.values():
                 self.clear_quietly(s)

@@ -1,0 +1,344 @@
+"""City submissions: the CSV template, parsing CSV / Turtle / JSON-LD into observations, export.
+
+Parsing is deliberately lenient about *content* (a wrong code or a word in a number cell becomes
+RDF that the SHACL shapes then reject with a rule id), and strict about *form* (encoding,
+header): form errors mean the file cannot be read (exit 2), content errors mean it does not
+conform (exit 1), and both name file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import quote
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
+
+from . import sparql
+from .catalogue import new_graph
+from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, slug
+from .store import Store
+from .tables import DataError
+
+COLUMNS = ("data_point_id", "kpi_code", "kpi_name", "data_point", "unit", "core_advanced",
+           "value", "status", "verification", "note", "source")
+STATUS = {"reported": KPI.Reported, "not_reported": KPI.NotReported}
+VERIFICATION = {"verified": KPI.Verified, "not_verified": KPI.NotVerified}
+ASSURANCE = {"limited": KPI.LimitedAssurance, "reasonable": KPI.ReasonableAssurance}
+BOOLEANS = {"yes": "true", "no": "false", "ja": "true", "nei": "false", "true": "true", "false": "false"}
+RDF_FORMATS = {".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".nt": "nt", ".rdf": "xml"}
+_SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One data point of the catalogue, as a submission needs it."""
+
+    iri: URIRef
+    id: str
+    kpi_code: str
+    kpi_name: str
+    name: str
+    unit: URIRef
+    unit_as_printed: str
+    datatype: URIRef
+    tier: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The data points in catalogue order, read once from the store."""
+
+    entries: dict[str, Entry]
+
+    @classmethod
+    def from_store(cls, store: Store) -> Catalogue:
+        rows = store.select(sparql.load("list_datapoints"))
+        return cls({str(r["id"]): Entry(r["dataPoint"], str(r["id"]), str(r["kpiCode"]), str(r["kpiName"]),
+                                         str(r["dataPointName"]), r["unit"], str(r["unitAsPrinted"]),
+                                         r["datatype"], str(r["tier"])) for r in rows})
+
+    def template_rows(self) -> list[dict[str, str]]:
+        return [{"data_point_id": e.id, "kpi_code": e.kpi_code, "kpi_name": e.kpi_name, "data_point": e.name,
+                 "unit": e.unit_as_printed, "core_advanced": e.tier} for e in self.entries.values()]
+
+
+@dataclass(frozen=True)
+class City:
+    slug: str
+    name: str
+    municipality: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The city IRI's last segment: the municipality number where known (docs/conventions.md)."""
+        return self.municipality or self.slug
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    """What the documents say about a reporting round; every field may be unknown."""
+
+    title: str | None = None
+    verification_completed: str | None = None
+    report_issued: str | None = None
+    verifier: str | None = None
+    assurance: str | None = None
+    source: str | None = None
+    note: str | None = None
+
+
+@dataclass
+class Problem:
+    """One finding about a submission: where, which rule, how bad, and what to do."""
+
+    rule: str
+    message: str
+    severity: str = "Violation"
+    file: str | None = None
+    line: int | None = None
+    focus: str | None = None
+    kpi: str | None = None
+    data_point: str | None = None
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+@dataclass
+class Staged:
+    """A parsed submission, not yet stored: its graph, where each item came from, early problems."""
+
+    city: City
+    round_id: str
+    graph: Graph
+    source: str
+    lines: dict[URIRef, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def check_ids(city: str, round_id: str) -> None:
+    if not CITY_SLUG.match(city or ""):
+        raise DataError(f"city {city!r}: must be a lower-case ASCII slug such as 'alesund'")
+    if not ROUND_ID.match(round_id or ""):
+        raise DataError(f"round {round_id!r}: must be an identifier such as '2024' or '2020-06'")
+
+
+def normalise_number(text: str) -> str | None:
+    """`96,00 %` / `67 240.10` / `1.05` → canonical decimal text; None when it is not a number.
+
+    Decimal commas and thin-space thousands separators are how Norwegians write numbers; they are
+    accepted and normalised (documented in docs/rules.md). A cell with both `,` and `.` is ambiguous
+    and refused rather than guessed.
+    """
+    cell = _SPACES.sub("", text).removesuffix("%")
+    if "," in cell:
+        if "." in cell or cell.count(",") > 1:
+            return None
+        cell = cell.replace(",", ".")
+    try:
+        number = Decimal(cell)
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    return format(number.normalize(), "f") if number != number.to_integral_value() else str(int(number))
+
+
+def value_literal(text: str, datatype: URIRef) -> Literal:
+    """The cell as a literal of the unit's datatype, or a plain string that rule OBS-6 will reject."""
+    if datatype == XSD.boolean:
+        canonical = BOOLEANS.get(text.strip().lower())
+    else:
+        canonical = normalise_number(text)
+        if canonical is not None and datatype == XSD.integer and "." in canonical:
+            canonical = None
+    return Literal(text) if canonical is None else Literal(canonical, datatype=datatype)
+
+
+def round_graph(g: Graph, iris: IRIs, city: City, round_id: str, info: RoundInfo | None) -> None:
+    """The submission as a qb:DataSet and its reporting round with whatever the documents state."""
+    sub, rnd, city_iri = iris.submission(city.slug, round_id), iris.round(city.slug, round_id), iris.city(city.key)
+    g.add((sub, RDF.type, KPI.Submission))
+    g.add((sub, RDF.type, QB.DataSet))
+    g.add((sub, QB.structure, KPI.dsd))
+    g.add((sub, KPI.city, city_iri))
+    g.add((sub, KPI.round, rnd))
+    g.add((sub, DCTERMS.title, Literal(f"U4SSC KPI submission of {city.name}, round {round_id}", lang="en")))
+    g.add((rnd, RDF.type, KPI.ReportingRound))
+    g.add((rnd, KPI.city, city_iri))
+    g.add((rnd, KPI.roundId, Literal(round_id)))
+    g.add((rnd, RDFS.label, Literal(f"{city.name} {round_id}")))
+    if info is None:
+        return
+    for prop, value in ((DCTERMS.title, info.title), (DCTERMS.source, info.source), (RDFS.comment, info.note)):
+        if value:
+            g.add((rnd, prop, Literal(value)))
+    if info.report_issued:
+        g.add((rnd, KPI.reportIssued, Literal(info.report_issued, datatype=XSD.gYearMonth)))
+    if info.verifier or info.verification_completed or info.assurance:
+        ver = iris.verification(city.slug, round_id)
+        g.add((rnd, KPI.verification, ver))
+        g.add((ver, RDF.type, KPI.Verification))
+        if info.verification_completed:
+            g.add((ver, KPI.completed, Literal(info.verification_completed, datatype=XSD.gYearMonth)))
+        if info.assurance:
+            g.add((ver, KPI.assuranceLevel, ASSURANCE[info.assurance]))
+        if info.verifier:
+            agent = iris.agent(slug(info.verifier))
+            g.add((ver, PROV.wasAssociatedWith, agent))
+            g.add((agent, RDF.type, PROV.Agent))
+            g.add((agent, RDF.type, FOAF.Person))
+            g.add((agent, FOAF.name, Literal(info.verifier)))
+
+
+def read_csv_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save the CSV as UTF-8") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def parse_csv(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
+              info: RoundInfo | None = None) -> Staged:
+    """A filled template → the submission graph, one item per non-blank row."""
+    check_ids(city.slug, round_id)
+    text = read_csv_text(path)
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    if list(header) != list(COLUMNS):
+        missing = [c for c in COLUMNS if c not in header]
+        extra = [c for c in header if c not in COLUMNS]
+        detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unexpected {', '.join(extra)}"]))
+        raise DataError(f"{path}:1: wrong header ({detail or 'columns out of order'}); expected {','.join(COLUMNS)}")
+    staged = Staged(city, round_id, new_graph(), str(path))
+    round_graph(staged.graph, iris, city, round_id, info)
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if None in row:
+            staged.problems.append(Problem("CSV-1", f"row has {len(header) + len(row[None])} cells, the header {len(header)}", file=str(path), line=line))
+            continue
+        _row(staged, iris, catalogue, {k: (v or "").strip() for k, v in row.items()}, line, seen)
+    return staged
+
+
+def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], line: int, seen: dict[str, int]) -> None:
+    where = {"file": staged.source, "line": line, "data_point": row["data_point_id"] or None}
+    status = row["status"].lower()
+    if not any(row[c] for c in ("value", "status", "verification", "note", "source")):
+        return  # a blank row: not part of this submission
+    if not status and row["value"]:
+        status = "reported"
+    if status not in STATUS:
+        staged.problems.append(Problem("CSV-2", f"status {row['status']!r}: must be reported or not_reported", **where))
+        return
+    if row["verification"] and row["verification"].lower() not in VERIFICATION:
+        staged.problems.append(Problem("CSV-3", f"verification {row['verification']!r}: must be verified, not_verified or empty", **where))
+        return
+    dp_id = row["data_point_id"]
+    entry = catalogue.entries.get(dp_id)
+    item = iris.observation(staged.city.slug, staged.round_id, quote(dp_id, safe="-._~") or "missing-id")
+    if dp_id in seen:  # RDF would merge the two rows into one node: keep them apart for rule SUB-1
+        item = URIRef(f"{item}-duplicate-line-{line}")
+    seen.setdefault(dp_id, line)
+    staged.lines[item] = line
+    _item(staged.graph, iris, staged, item, entry, dp_id, row, status)
+
+
+def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | None, dp_id: str,
+          row: dict[str, str], status: str) -> None:
+    sub = iris.submission(staged.city.slug, staged.round_id)
+    dp = entry.iri if entry else iris.datapoint(quote(dp_id, safe="-._~") or "missing-id")
+    g.add((item, RDF.type, KPI.Observation if status == "reported" else KPI.ItemNonResponse))
+    g.add((item, KPI.submission, sub))
+    g.add((item, KPI.city, iris.city(staged.city.key)))
+    g.add((item, KPI.round, iris.round(staged.city.slug, staged.round_id)))
+    g.add((item, KPI.dataPoint, dp))
+    g.add((item, KPI.reportingStatus, STATUS[status]))
+    if status == "reported":
+        g.add((item, RDF.type, QB.Observation))
+        g.add((item, QB.dataSet, sub))
+        if entry:
+            g.add((item, KPI.unit, entry.unit))
+    if row["value"]:
+        g.add((item, KPI.value, value_literal(row["value"], entry.datatype if entry else XSD.decimal)))
+    if row["verification"]:
+        g.add((item, KPI.verificationStatus, VERIFICATION[row["verification"].lower()]))
+    if row["note"]:
+        g.add((item, KPI.reason if status == "not_reported" else RDFS.comment, Literal(row["note"])))
+    if row["source"]:
+        g.add((item, DCTERMS.source, Literal(row["source"])))
+
+
+def parse_rdf(path: Path, iris: IRIs, city: City, round_id: str) -> Staged:
+    """A submission already in RDF (Turtle, JSON-LD, N-Triples, RDF/XML): taken as it is."""
+    check_ids(city.slug, round_id)
+    fmt = RDF_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise DataError(f"{path}: unknown format; use .csv, {', '.join(RDF_FORMATS)}")
+    g = new_graph()
+    try:
+        g.parse(path, format=fmt)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except Exception as exc:  # rdflib's parsers raise many types; all mean "cannot be read"
+        raise DataError(f"{path}: cannot parse as {fmt}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    if any(isinstance(s, BNode) for s in g.subjects(KPI.dataPoint, None)):
+        raise DataError(f"{path}: submission items must be IRIs, not blank nodes")
+    return Staged(city, round_id, g, str(path))
+
+
+def parse_submission(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
+                     info: RoundInfo | None = None) -> Staged:
+    if path.suffix.lower() == ".csv":
+        return parse_csv(path, iris, catalogue, city, round_id, info)
+    return parse_rdf(path, iris, city, round_id)
+
+
+def city_graph(iris: IRIs, cities: list[City], source: str | None = None) -> Graph:
+    g = new_graph()
+    for city in cities:
+        node = iris.city(city.key)
+        g.add((node, RDF.type, KPI.City))
+        g.add((node, SKOS.prefLabel, Literal(city.name)))
+        g.add((node, KPI.slug, Literal(city.slug)))
+        if city.municipality:
+            g.add((node, KPI.municipalityNumber, Literal(city.municipality)))
+        if source:
+            g.add((node, DCTERMS.source, Literal(source)))
+    return g
+
+
+def export_rows(store: Store, iris: IRIs, catalogue: Catalogue, city: City, round_id: str) -> list[dict[str, str]]:
+    """The submission as template rows (round trip: import → export gives the same rows)."""
+    rows = store.select(sparql.load("export_submission"), {"submission": iris.submission(city.slug, round_id)})
+    found = {str(r["id"]): r for r in rows}
+    out = []
+    for base in catalogue.template_rows():
+        r = found.get(base["data_point_id"], {})
+        value = r.get("value")
+        out.append({**base,
+                    "value": "" if value is None else _cell(value),
+                    "status": str(r.get("status", "")), "verification": str(r.get("verification", "")),
+                    "note": str(r.get("note", "")), "source": str(r.get("source", ""))})
+    return out
+
+
+def _cell(value: Literal) -> str:
+    if value.datatype == XSD.boolean:
+        return "yes" if str(value) == "true" else "no"
+    return str(value)
+
+
+def write_csv(rows: list[dict[str, str]], handle) -> None:
+    writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)

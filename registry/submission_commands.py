@@ -1,0 +1,151 @@
+"""CLI verbs for submissions: template, import, export, validate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rdflib import Graph
+
+from .cli_common import Fatal, Refused, err, ready_store, store_options
+from .config import Settings
+from . import sparql
+from .ingest import Context, find_city, import_submission, validate_file
+from .namespaces import CITY_SLUG, ROUND_ID
+from .output import to_json
+from .submission import Catalogue, City, export_rows, write_csv
+from .validate import Report, format_text
+
+EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "application/n-quads", "nt": "application/n-triples"}
+
+
+@click.command("template")
+@store_options
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
+def template(settings: Settings, out: Path | None) -> None:
+    """Write the submission template: one CSV row per data point, value columns empty."""
+    with ready_store(settings) as store:
+        rows = Catalogue.from_store(store).template_rows()
+    _write_rows(rows, out)
+
+
+@click.command("validate")
+@store_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--city", help="City slug the items belong to (default: the file's folder name).")
+@click.option("--round", "round_id", help="Round identifier (default: the file name without extension).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
+def validate(settings: Settings, files: tuple[Path, ...], city: str | None, round_id: str | None, fmt: str) -> None:
+    """Check submissions against the Collection Methodology (SHACL) without storing them.
+
+    Exit 0 when every file conforms, 1 on violations (warnings do not fail), 2 when a file cannot be read.
+    """
+    with ready_store(settings) as store:
+        ctx = Context.from_store(store, settings.iris)
+        reports = []
+        for path in files:
+            slug = city or (path.parent.name if CITY_SLUG.match(path.parent.name) else "city")
+            rnd = round_id or (path.stem if ROUND_ID.match(path.stem) else "draft")
+            known = find_city(store, slug) or City(slug, slug)
+            reports.append(validate_file(path, ctx, known, rnd)[1])
+    _print_reports(reports, fmt)
+    if not all(r.conforms for r in reports):
+        sys.exit(1)
+
+
+def _print_reports(reports: list[Report], fmt: str) -> None:
+    if fmt == "json":
+        print(to_json({"conforms": all(r.conforms for r in reports),
+                       "results": [p.as_dict() for r in reports for p in r.problems]}))
+    elif fmt == "turtle":
+        merged = Graph()
+        for r in reports:
+            merged += r.graph
+        print(merged.serialize(format="turtle"))
+    else:
+        print(format_text(reports))
+
+
+@click.command("import")
+@store_options
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--city", required=True, help="City slug, lower-case ASCII (e.g. alesund).")
+@click.option("--round", "round_id", required=True, help="Reporting round identifier (e.g. 2024 or 2020-06).")
+@click.option("--name", help="City name, when the city is new to the registry.")
+@click.option("--municipality", help="Norwegian municipality number, when the city is new to the registry.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def import_cmd(settings: Settings, file: Path, city: str, round_id: str, name: str | None,
+               municipality: str | None, fmt: str) -> None:
+    """Validate a submission (CSV template, Turtle or JSON-LD) and store it if it conforms.
+
+    The city's graph for that round is replaced atomically; a submission that does not conform
+    leaves the store exactly as it was (exit 1).
+    """
+    with ready_store(settings) as store:
+        report = import_submission(store, Context.from_store(store, settings.iris), file, city, round_id, name, municipality)
+    if not report.conforms:
+        _print_reports([report], "json" if fmt == "json" else "text")
+        raise Refused(f"{file}: not imported, the store is unchanged")
+    if fmt == "json":
+        print(to_json({"imported": str(file), "city": city, "round": round_id, **report.as_dict()}))
+    else:
+        warnings = len(report.problems)
+        err.print(f"imported {file} as {city} / {round_id}" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""))
+
+
+@click.command("export")
+@store_options
+@click.option("--city", help="City slug or municipality number; without it, the whole store as sorted N-Quads.")
+@click.option("--round", "round_id", help="Round (default: the city's latest).")
+@click.option("--format", "fmt", type=click.Choice(["csv", *EXPORT_TYPES]), default=None,
+              help="csv (default for one submission), ttl, jsonld, nt, or nq (default for the whole store).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path))
+def export(settings: Settings, city: str | None, round_id: str | None, fmt: str | None, out: Path | None) -> None:
+    """Write one submission (as the filled template or RDF), or the whole store in canonical order."""
+    with ready_store(settings) as store:
+        if city is None:
+            if round_id or fmt not in (None, "nq"):
+                raise Fatal("without --city, export writes the whole store as N-Quads (--format nq)")
+            _write_bytes(canonical_nquads(store.dump()), out)
+            return
+        known = find_city(store, city)
+        if known is None:
+            raise Fatal(f"unknown city {city!r}")
+        round_id = round_id or latest_round(store, settings, known)
+        if fmt in (None, "csv"):
+            _write_rows(export_rows(store, settings.iris, Catalogue.from_store(store), known, round_id), out)
+        else:
+            graph = settings.iris.g_submission(known.slug, round_id)
+            if not store.has_graph(graph):
+                raise Fatal(f"no submission of {known.slug} for round {round_id}")
+            _write_bytes(store.dump(graph, EXPORT_TYPES[fmt]), out)
+
+
+def latest_round(store, settings: Settings, city: City) -> str:
+    rows = store.select(sparql.load("list_rounds"), {"city": settings.iris.city(city.key)})
+    if not rows:
+        raise Fatal(f"{city.slug} has no submission in the store")
+    return str(rows[0]["roundId"])
+
+
+def canonical_nquads(data: bytes) -> bytes:
+    """N-Quads sorted line by line: the same store always exports the same bytes."""
+    lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+
+
+def _write_rows(rows, out: Path | None) -> None:
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as handle:
+            write_csv(rows, handle)
+    else:
+        write_csv(rows, sys.stdout)
+
+
+def _write_bytes(data: bytes, out: Path | None) -> None:
+    if out:
+        out.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
