@@ -342,3 +342,36 @@ def write_csv(rows: list[dict[str, str]], handle) -> None:
     writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
+
+
+# CSVW (W3C Metadata Vocabulary for Tabular Data) description of the template, so the format
+# documents itself: column names, titles, datatypes and what each column means.
+_COLUMN_DOCS = {
+    "data_point_id": ("Data point id", "string", True, "Key of the U4SSC data point (docs/conventions.md); do not change"),
+    "kpi_code": ("KPI code", "string", True, "U4SSC code as printed, e.g. EC: ICT: ICT: 1C"),
+    "kpi_name": ("KPI", "string", True, "Name of the KPI"),
+    "data_point": ("Data point", "string", True, "Name of the data point"),
+    "unit": ("Unit", "string", True, "Unit the value is expressed in, as the verification reports print it"),
+    "core_advanced": ("Core/advanced", "string", True, "Core or Advanced"),
+    "value": ("Value", "string", False, "The value: a number ('.' or ',' as decimal mark, optional %), or yes/no"),
+    "status": ("Status", "string", False, "reported | not_reported; empty with a value means reported"),
+    "verification": ("Verification", "string", False, "verified | not_verified, set by the verifier"),
+    "note": ("Note", "string", False, "Footnotes; for not_reported, the reason"),
+    "source": ("Source", "string", False, "Where the value comes from"),
+}
+
+
+def template_metadata(csv_name: str) -> dict:
+    return {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": csv_name,
+        "dc:title": "U4SSC KPI submission template",
+        "dc:description": "One row per U4SSC data point; fill value, status, note and source (docs/rules.md).",
+        "tableSchema": {
+            "primaryKey": "data_point_id",
+            "columns": [
+                {"name": name, "titles": title, "datatype": datatype, "required": required, "dc:description": doc}
+                for name, (title, datatype, required, doc) in _COLUMN_DOCS.items()
+            ],
+        },
+    }

@@ -14,7 +14,7 @@ from . import sparql
 from .ingest import Context, find_city, import_submission, validate_file
 from .namespaces import CITY_SLUG, ROUND_ID
 from .output import to_json
-from .submission import Catalogue, City, export_rows, write_csv
+from .submission import Catalogue, City, export_rows, template_metadata, write_csv
 from .validate import Report, format_text
 
 EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "application/n-quads", "nt": "application/n-triples"}
@@ -24,10 +24,16 @@ EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "ap
 @store_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of standard output.")
 def template(settings: Settings, out: Path | None) -> None:
-    """Write the submission template: one CSV row per data point, value columns empty."""
+    """Write the submission template: one CSV row per data point, value columns empty.
+
+    With --out, its CSVW metadata (FILE.csv-metadata.json) is written beside it.
+    """
     with ready_store(settings) as store:
         rows = Catalogue.from_store(store).template_rows()
     _write_rows(rows, out)
+    if out:
+        meta = out.with_name(out.name + "-metadata.json")
+        meta.write_text(to_json(template_metadata(out.name)) + "\n", encoding="utf-8")
 
 
 @click.command("validate")

@@ -1,0 +1,198 @@
+"""Submissions: template, validation with rule ids, staged import, export, bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from registry.ingest import Context, import_submission
+from registry.namespaces import KPI
+from registry.submission import COLUMNS, normalise_number
+from registry.tables import DataError
+
+from .conftest import ROOT, run_cli
+
+CITY_FILES = sorted((ROOT / "data" / "cities").glob("*/*.csv"))
+ALESUND = ROOT / "data" / "cities" / "alesund" / "2020-06.csv"
+TRONDHEIM = ROOT / "data" / "cities" / "trondheim" / "2020-09.csv"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def ctx(store, iris):
+    return Context.from_store(store, iris)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("sub") / "store")
+    run_cli("build", "--store", path)
+    return path
+
+
+@pytest.mark.parametrize("path", CITY_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_city_file_conforms(path, built):
+    proc = run_cli("validate", str(path), "--store", built, "--format", "json", check=False)
+    assert proc.returncode == 0, proc.stdout
+    assert json.loads(proc.stdout)["conforms"] is True
+
+
+def test_unknown_code_share_over_100_and_duplicate_are_all_named(tmp_path, built):
+    rows = read_rows(ALESUND)
+    rows[0]["data_point_id"] = "EC-ICT-ICT-99C"
+    next(r for r in rows if r["data_point_id"] == "EN-EN-WA-1C-landfill")["value"] = "104.10"
+    rows.insert(5, dict(rows[5]))
+    bad = write_rows(tmp_path / "2020-06.csv", rows)
+    proc = run_cli("validate", str(bad), "--city", "alesund", "--store", built, "--format", "json", check=False)
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["conforms"] is False
+    fired = {(r["rule"], r.get("data_point")) for r in report["results"] if r["severity"] == "Violation"}
+    assert ("OBS-1", "EC-ICT-ICT-99C") in fired                      # unknown code
+    assert ("OBS-8", "EN-EN-WA-1C-landfill") in fired                 # share over 100
+    assert ("SUB-1", rows[5]["data_point_id"]) in fired               # duplicate row
+    assert {"focus", "kpi", "rule", "severity", "message"} <= set(report["results"][0])
+    text = run_cli("validate", str(bad), "--city", "alesund", "--store", built, check=False).stdout
+    assert "EC-ICT-ICT-99C" in text and "OBS-8" in text and "SUB-1" in text and f"{bad}:2" in text
+
+
+def test_truncated_turtle_exits_2_with_one_line(tmp_path, built):
+    broken = tmp_path / "sub.ttl"
+    broken.write_text('@prefix kpi: <https://w3id.org/u4ssc-registry/def#> .\n<http://a> kpi:value "1', encoding="utf-8")
+    proc = run_cli("validate", str(broken), "--store", built, check=False)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and str(broken) in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_rejected_import_leaves_the_export_byte_identical(tmp_path, built):
+    before = run_cli("export", "--store", built).stdout
+    rows = read_rows(ALESUND)
+    rows[3]["value"] = "-5"
+    proc = run_cli("import", str(write_rows(tmp_path / "x.csv", rows)), "--city", "alesund", "--round", "2020-06",
+                   "--store", built, check=False)
+    assert proc.returncode == 1 and "OBS-8" in proc.stdout and "unchanged" in proc.stderr
+    assert run_cli("export", "--store", built).stdout == before
+
+
+def test_import_export_round_trip_and_atomic_reimport(tmp_path, built):
+    run_cli("import", str(ALESUND), "--city", "testby", "--round", "2024", "--name", "Testby",
+            "--municipality", "9999", "--store", built)
+    exported = tmp_path / "out.csv"
+    run_cli("export", "--city", "testby", "--store", built, "--out", str(exported))
+    original, again = read_rows(ALESUND), read_rows(exported)
+    assert len(original) == len(again) == 112
+    for a, b in zip(original, again):  # same rows; numbers compared by value (stored canonically)
+        assert {k: v for k, v in a.items() if k != "value"} == {k: v for k, v in b.items() if k != "value"}
+        assert (Decimal(a["value"]) == Decimal(b["value"])) if a["value"] not in ("", "yes", "no") else a["value"] == b["value"]
+    # re-importing the exported file replaces the graph with the same content
+    run_cli("import", str(exported), "--city", "9999", "--round", "2024", "--store", built)
+    run_cli("export", "--city", "testby", "--store", built, "--out", str(tmp_path / "again.csv"))
+    assert (tmp_path / "again.csv").read_bytes() == exported.read_bytes()
+
+
+def test_reimport_replaces_the_round_and_records_provenance(store, ctx, iris, tmp_path):
+    rows = read_rows(TRONDHEIM)
+    import_submission(store, ctx, write_rows(tmp_path / "a.csv", rows), "trondheim", "2020-09")
+    row = next(r for r in rows if r["data_point_id"] == "SC-SH-SA-5A")
+    row["value"] = "13.5"
+    report = import_submission(store, ctx, write_rows(tmp_path / "b.csv", rows), "trondheim", "2020-09")
+    assert report.conforms
+    values = store.select(
+        "PREFIX kpi: <https://w3id.org/u4ssc-registry/def#> SELECT ?v WHERE { ?o kpi:dataPoint ?dp ; kpi:value ?v ;"
+        " kpi:submission <%s> . ?dp kpi:key 'SC-SH-SA-5A' }" % iris.submission("trondheim", "2020-09"))
+    assert [str(r["v"]) for r in values] == ["13.5"]
+    runs = store.select(
+        "PREFIX kpi: <https://w3id.org/u4ssc-registry/def#> PREFIX prov: <http://www.w3.org/ns/prov#>"
+        " SELECT ?run WHERE { GRAPH <%s> { ?run a kpi:ValidationRun ; prov:used <%s> ; kpi:conforms true ;"
+        " kpi:shapesVersion ?v ; kpi:resultCount ?n } }" % (iris.g_system, iris.submission("trondheim", "2020-09")))
+    assert len(runs) == 2
+    # the round's metadata (report date) survived the re-import
+    assert store.ask("PREFIX kpi: <https://w3id.org/u4ssc-registry/def#> ASK { <%s> kpi:reportIssued ?d }"
+                     % iris.round("trondheim", "2020-09"))
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("96,00 %", "96"), ("96.00", "96"), ("67 240.10", "67240.1"), ("67\u202f240,10", "67240.1"),
+    ("0.04", "0.04"), ("1,5,0", None), ("1.000,5", None), ("abc", None), ("", None), ("nan", None),
+])
+def test_numbers_normalise_or_refuse(cell, expected):
+    assert normalise_number(cell) == expected
+
+
+@pytest.mark.parametrize("edit, rule", [
+    ({"value": "ninety"}, "OBS-6"),          # text in a numeric cell
+    ({"value": "-3"}, "OBS-8"),              # negative value
+    ({"status": "maybe"}, "CSV-2"),
+    ({"verification": "yes"}, "CSV-3"),
+    ({"status": "not_reported", "note": ""}, "OBS-5"),   # a value and not_reported: never both
+])
+def test_bad_cells_name_their_rule(edit, rule, store, ctx, tmp_path):
+    rows = read_rows(TRONDHEIM)
+    rows[0].update(edit)
+    before = store.dump()
+    report = import_submission(store, ctx, write_rows(tmp_path / "bad.csv", rows), "trondheim", "2020-09")
+    assert not report.conforms
+    assert rule in {p.rule for p in report.violations}
+    assert next(p for p in report.violations if p.rule == rule).line in (2, None)
+    assert store.dump() == before
+
+
+def test_decimal_comma_is_accepted(store, ctx, tmp_path, iris):
+    rows = read_rows(TRONDHEIM)
+    rows[0]["value"] = "96,00 %"
+    assert import_submission(store, ctx, write_rows(tmp_path / "c.csv", rows), "trondheim", "2020-09").conforms
+    assert store.ask("PREFIX kpi: <https://w3id.org/u4ssc-registry/def#> ASK { <%s> kpi:value 96.0 }"
+                     % iris.observation("trondheim", "2020-09", "EC-ICT-ICT-1C"))
+
+
+@pytest.mark.parametrize("content, message", [
+    ("data_point_id,value\nx,1\n".encode(), "wrong header"),
+    (b"\xff\xfe\x00bad", "not UTF-8"),
+])
+def test_unreadable_files_raise_data_errors(content, message, store, ctx, tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        import_submission(store, ctx, path, "trondheim", "2020-09")
+
+
+def test_missing_city_is_a_usage_error(tmp_path):
+    proc = run_cli("import", str(TRONDHEIM), "--round", "2020-09", "--store", str(tmp_path / "s"), check=False)
+    assert proc.returncode == 2 and "--city" in proc.stderr
+
+
+def test_template_has_every_data_point(built, tmp_path):
+    out = tmp_path / "t.csv"
+    run_cli("template", "--store", built, "--out", str(out))
+    rows = read_rows(out)
+    assert len(rows) == 112 and list(rows[0]) == list(COLUMNS)
+    assert [r["data_point_id"] for r in rows] == [r["data_point_id"] for r in read_rows(ALESUND)]
+    assert all(r["value"] == r["status"] == "" for r in rows)
+
+
+def test_import_accepts_turtle(store, ctx, tmp_path, iris):
+    rows = read_rows(TRONDHEIM)
+    import_submission(store, ctx, write_rows(tmp_path / "a.csv", rows), "trondheim", "2020-09")
+    ttl = tmp_path / "sub.ttl"
+    ttl.write_bytes(store.dump(iris.g_submission("trondheim", "2020-09"), "text/turtle"))
+    store.clear(iris.g_submission("trondheim", "2020-09"))
+    report = import_submission(store, ctx, ttl, "trondheim", "2020-09")
+    assert report.conforms
+    assert store.count(iris.g_submission("trondheim", "2020-09")) > 50
+    assert KPI.Observation  # the class items carry
