@@ -16,6 +16,7 @@ from .build import build
 from .cli_common import FORMATS, Fatal, RegistryGroup, progress, ready_store, store_options
 from .config import Settings
 from .output import emit_rows, print_table, to_json
+from .server.commands import serve
 from .stats import catalogue_stats
 from .store import open_store
 from .submission_commands import export, import_cmd, template, validate
@@ -93,6 +94,7 @@ def text_is_ask(text: str) -> bool:
 
 for command in (template, validate, import_cmd, export):
     main.add_command(command)
+main.add_command(serve)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

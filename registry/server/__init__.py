@@ -6,27 +6,69 @@ the store through `registry_context()`, never through globals.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Blueprint, Flask, current_app
 
 from ..config import Settings
 from ..namespaces import IRIs
 from ..store import Store, open_store
+from .executor import Limits, QueryPool
+from .freshness import StoreWatch
+from .pages import template_helpers
 
 EXTENSION = "kpi_registry"
+
+# `create_app(**options)` and their defaults; `kpi-registry serve` sets them from its flags.
+DEFAULTS: dict[str, Any] = {
+    "query_timeout": 15.0,  # seconds a user's SPARQL query may run
+    "max_result_bytes": 20 * 1024 * 1024,  # largest serialised result the endpoint returns
+    "query_processes": 2,  # query processes per worker (each one a concurrent query)
+    "allow_update": False,  # SPARQL Update, and then only with the bearer token below
+    "update_token": None,
+    "allow_service": False,  # SERVICE federation: makes the server fetch other servers
+    "allow_load": False,  # LOAD <url> in an update: makes the server fetch documents
+    "recheck_interval": 1.0,  # seconds between looks at the store for a new generation
+    "page_cache_size": 4096,  # rendered pages kept per worker
+}
 
 
 @dataclass
 class RegistryContext:
-    """What every blueprint needs: the store, the IRI minter, the settings and a cache."""
+    """What every blueprint needs: the store, the IRI minter, the settings and a cache.
+
+    `cache` holds whatever is derived from the store; it is emptied whenever the store's
+    generation changes (see freshness.py), so blueprints may cache freely in it.
+    """
 
     store: Store
     iris: IRIs
     settings: Settings
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)
+    watch: StoreWatch = field(default_factory=lambda: StoreWatch(None))
+    queries: QueryPool | None = None
+    owns_store: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def generation(self) -> str | None:
+        """Identifies the store's current state (None: unknown, so nothing may be cached)."""
+        return self.watch.generation
+
+    def refresh(self) -> None:
+        """Follow the store to its newest state when a writer has changed it."""
+        if not self.watch.poll():
+            return
+        with self._lock:
+            if self.owns_store and self.settings.store.read_only:
+                self.store = open_store(self.settings.store)  # a read-only store is a snapshot
+            self.cache.clear()
+            if self.queries:
+                self.queries.restart(self.store)
 
 
 def registry_context() -> RegistryContext:
@@ -34,14 +76,31 @@ def registry_context() -> RegistryContext:
 
 
 def create_app(settings: Settings, store: Store | None = None, **options: Any) -> Flask:
-    """Build the app over `store` (or the store `settings` names); `options` tune the endpoint."""
+    """Build the app over `store` (or the store `settings` names); `options` tune the endpoint (DEFAULTS)."""
     app = Flask(__name__)
-    app.extensions[EXTENSION] = RegistryContext(store or open_store(settings.store), settings.iris, settings, options)
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    options = {**DEFAULTS, **options}
+    context = RegistryContext(store or open_store(settings.store), settings.iris, settings, options,
+                              owns_store=store is None)
+    context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
+    context.queries = QueryPool(context.store, Limits(options["query_timeout"], options["max_result_bytes"]),
+                                options["query_processes"])
+    weakref.finalize(app, context.queries.close)
+    app.extensions[EXTENSION] = context
+    app.before_request(lambda: registry_context().refresh())
+    app.context_processor(template_helpers)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app
 
 
-def _blueprints() -> list:
+def _blueprints() -> list[Blueprint]:
     """Blueprints, registered in this order (linked data last: it answers every other path)."""
-    return []
+    from .linked_data import bp as linked_data
+    from .sparql import bp as sparql
+
+    return [
+        sparql,
+        # taxonomy, catalogue: add here
+        linked_data,
+    ]

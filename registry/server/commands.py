@@ -1,0 +1,83 @@
+"""`kpi-registry serve`: the Flask app under gunicorn, several workers over one read-only store.
+
+Each worker builds its own app after the fork (no preload): a RocksDB store must be opened in the
+process that uses it. Workers are gthread workers, so one slow request does not block a worker's
+other connections, and keep-alive works; users' queries run in killable processes (executor.py).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import Any
+
+import click
+from gunicorn.app.base import BaseApplication
+
+from ..cli_common import Fatal, ready_store, store_options
+from ..config import Settings
+from . import DEFAULTS, EXTENSION, create_app
+
+TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn configured from code rather than from its own command line."""
+
+    def __init__(self, settings: Settings, options: dict[str, Any], config: dict[str, Any]) -> None:
+        self.settings, self.options, self.config = settings, options, config
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.config.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        app = create_app(self.settings, **self.options)
+        app.extensions[EXTENSION].queries.prewarm()  # the first query should not wait for a process to start
+        return app
+
+
+@click.command("serve")
+@store_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes (use at least one per core).")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--query-timeout", default=DEFAULTS["query_timeout"], show_default=True, type=click.FloatRange(0.1),
+              help="Seconds a SPARQL query may run before it is stopped with a 503.")
+@click.option("--max-result-bytes", default=DEFAULTS["max_result_bytes"], show_default=True, type=click.IntRange(1),
+              help="Largest query result returned; a larger one is an error, never truncated.")
+@click.option("--allow-update", is_flag=True,
+              help=f"Accept SPARQL Update with the bearer token in ${TOKEN_ENV} (one worker, store opened for writing).")
+@click.option("--allow-service", is_flag=True, help="Let queries federate with SERVICE (the server then fetches other servers).")
+@click.option("--allow-load", is_flag=True, help="Let updates LOAD <url> (the server then fetches documents).")
+def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_timeout: float,
+          max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool) -> None:
+    """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data."""
+    if settings.store.path is None:
+        raise Fatal("serve needs a store on disk (--store DIR), which every worker opens")
+    token = os.environ.get(TOKEN_ENV, "")
+    if allow_update and not token:
+        raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")
+    if allow_update and workers > 1:
+        click.echo("--allow-update: one worker, the only process that may open the store for writing", err=True)
+        workers = 1
+    with ready_store(settings):  # builds a new store once, then releases it for the workers
+        pass
+    settings = replace(settings, store=replace(settings.store, read_only=not allow_update))
+    options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": threads,
+               "allow_update": allow_update, "update_token": token or None, "allow_service": allow_service,
+               "allow_load": allow_load}
+    config = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers, "worker_class": "gthread", "threads": threads,
+        "timeout": int(query_timeout) + 30,  # the arbiter's last resort, after the query deadline
+        "graceful_timeout": 10, "keepalive": 5, "limit_request_line": 8190,
+        "preload_app": False, "proc_name": "kpi-registry", "accesslog": None, "errorlog": "-",
+        "control_socket_disable": True,  # no management socket in the user's home directory
+    }
+    click.echo(f"kpi-registry: serving {settings.store.path} as {settings.base_iri} on http://{host}:{port}/ "
+               f"({workers} worker{'s' if workers > 1 else ''})", err=True)
+    _Gunicorn(settings, options, config).run()

@@ -1,0 +1,177 @@
+"""Users' SPARQL queries run in child processes that are killed at the deadline.
+
+pyoxigraph has no query timeout and cannot cancel a running query; a thread left running after
+its deadline would keep burning a core. A child process can be killed (SIGKILL frees the CPU at
+once), and the worker that sent the query stays healthy and answers the next request. Each child
+opens the store read-only itself (a spawned interpreter, because forking a process that has
+RocksDB's background threads is unsafe); an in-memory store, which only tests use, is inherited
+by forking instead. Children are reused while they finish in time, so the steady-state cost of a
+query is one pipe round trip.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing as mp
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..store import OxigraphStore, Store, StoreError
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout: float = 15.0  # seconds a query may run
+    max_bytes: int = 20 * 1024 * 1024  # largest serialised result handed back
+
+
+@dataclass(frozen=True)
+class Request:
+    text: str
+    media_type: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+
+
+class QueryRefused(Exception):
+    """The query could not be answered; `status` is the HTTP status that says why."""
+
+    status = 500
+
+
+class QuerySyntaxError(QueryRefused):
+    status = 400
+
+
+class QueryTimeout(QueryRefused):
+    status = 503
+
+
+class ResultTooLarge(QueryRefused):
+    status = 500
+
+
+def _answer(store: Store, request: Request, max_bytes: int) -> tuple[str, Any]:
+    try:
+        body = store.query_bytes(request.text, request.media_type, default_graphs=list(request.default_graphs),
+                                 named_graphs=list(request.named_graphs))
+    except StoreError as exc:
+        return ("syntax" if isinstance(exc.__cause__, SyntaxError) else "error", str(exc))
+    if len(body) > max_bytes:
+        return "too_large", len(body)
+    return "ok", body
+
+
+def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int) -> None:
+    """A child's whole life: open the store, answer requests until the parent hangs up."""
+    store = opener()
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        conn.send(_answer(store, request, max_bytes))
+
+
+class _Child:
+    def __init__(self, context: mp.context.BaseContext, opener: Callable[[], Store], max_bytes: int, epoch: int) -> None:
+        self.conn, child_end = context.Pipe()
+        self.process = context.Process(target=_child, args=(child_end, opener, max_bytes), daemon=True,
+                                       name="kpi-registry-query")
+        self.process.start()
+        child_end.close()
+        self.epoch = epoch
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store]]:
+    """How a child gets at the same data: reopen an on-disk store read-only, or inherit an in-memory one."""
+    path = getattr(store, "path", None)
+    if path is not None:
+        return mp.get_context("spawn"), functools.partial(OxigraphStore, path, read_only=True)
+    return mp.get_context("fork"), lambda: store
+
+
+class QueryPool:
+    """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout."""
+
+    def __init__(self, store: Store, limits: Limits, size: int = 2) -> None:
+        self.limits = limits
+        self._context, self._opener = opener_for(store)
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle: list[_Child] = []
+        self._lock = threading.Lock()
+        self._epoch = 0
+
+    def prewarm(self) -> None:
+        """Start one query process in the background, ready for the first query."""
+        def start() -> None:
+            child = self._take()
+            self._give_back(child)
+
+        threading.Thread(target=start, daemon=True, name="kpi-registry-prewarm").start()
+
+    def run(self, request: Request) -> bytes:
+        if not self._slots.acquire(timeout=self.limits.timeout):
+            raise QueryTimeout(f"the server is busy: no query process became free within {self.limits.timeout:g} s")
+        try:
+            child = self._take()
+            kind, payload = self._ask(child, request)
+            self._give_back(child)
+        finally:
+            self._slots.release()
+        if kind == "ok":
+            return payload
+        if kind == "syntax":
+            raise QuerySyntaxError(payload)
+        if kind == "too_large":
+            raise ResultTooLarge(f"the result ({payload} bytes) is larger than this endpoint's limit of "
+                                 f"{self.limits.max_bytes} bytes; add a LIMIT or select fewer variables")
+        raise QueryRefused(payload)
+
+    def _ask(self, child: _Child, request: Request) -> tuple[str, Any]:
+        try:
+            child.conn.send(request)
+            if child.conn.poll(self.limits.timeout):
+                return child.conn.recv()
+        except (EOFError, OSError):
+            child.kill()
+            raise QueryRefused("the query process ended unexpectedly (out of memory?)") from None
+        child.kill()  # the only way to stop a running Oxigraph query and free its core
+        raise QueryTimeout(f"the query did not finish within this endpoint's limit of {self.limits.timeout:g} s")
+
+    def _take(self) -> _Child:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+            epoch = self._epoch
+        return _Child(self._context, self._opener, self.limits.max_bytes, epoch)
+
+    def _give_back(self, child: _Child) -> None:
+        if not child.process.is_alive():
+            return
+        with self._lock:
+            if child.epoch == self._epoch:
+                self._idle.append(child)
+                return
+        child.kill()  # it holds a snapshot of data that has changed since
+
+    def restart(self, store: Store | None = None) -> None:
+        """The data changed: new children open the new state (of `store`, when it was reopened); busy
+        ones are retired when they finish."""
+        with self._lock:
+            self._epoch += 1
+            if store is not None:
+                self._context, self._opener = opener_for(store)
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.kill()
+
+    close = restart

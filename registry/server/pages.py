@@ -1,0 +1,55 @@
+"""Helpers every HTML template gets: links that stay on this server, short names for IRIs.
+
+The registry's IRIs live under its base IRI (e.g. https://w3id.org/u4ssc-registry/), but a page
+served from http://127.0.0.1:8000 must link to http://127.0.0.1:8000/def/kpi/…, so `href` maps
+an IRI under the base to this server's path for it; other IRIs (UN SDG, KS, W3C) stay as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from ..namespaces import PREFIXES
+
+
+def local_path(iri: str) -> str | None:
+    """The path on this server for an IRI under the base IRI, else None."""
+    base = current_app.extensions["kpi_registry"].iris.base
+    if not iri.startswith(base):
+        return None
+    return request.script_root + "/" + iri[len(base):]
+
+
+def href(term: Node | str) -> str:
+    """Where a link to `term` should point: this server for the registry's IRIs, the IRI otherwise."""
+    iri = str(term)
+    return local_path(iri) or iri
+
+
+def curie(iri: Node | str) -> str:
+    """`https://w3id.org/u4ssc-registry/def#KPI` → `kpi:KPI`, for readable property names."""
+    text = str(iri)
+    for prefix, namespace in PREFIXES.items():
+        if text.startswith(str(namespace)) and len(text) > len(str(namespace)):
+            return f"{prefix}:{text[len(str(namespace)):]}"
+    return text
+
+
+def is_iri(term: Any) -> bool:
+    return isinstance(term, URIRef)
+
+
+def datatype_name(term: Any) -> str:
+    """The short datatype of a typed literal (`xsd:decimal`), or '' for plain and language strings."""
+    if isinstance(term, Literal) and term.datatype:
+        return curie(term.datatype)
+    return ""
+
+
+def template_helpers() -> dict[str, Any]:
+    return {"href": href, "curie": curie, "is_iri": is_iri, "datatype_name": datatype_name,
+            "registry": current_app.extensions["kpi_registry"]}

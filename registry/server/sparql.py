@@ -1,0 +1,240 @@
+"""`/sparql`: the SPARQL 1.1 Protocol endpoint, its service description and a query form.
+
+Users' queries run in killable child processes (executor.py) and come back already serialised
+by Oxigraph (Store.query_bytes), so nothing is converted to rdflib on the way out. Updates are
+refused unless the server was started with updates enabled and a bearer token.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Request, Response, render_template, request
+
+from .. import sparql as queries
+from ..store import StoreError
+from . import registry_context
+from .description import named_graphs, service_description
+from .executor import QueryRefused, Request as QueryRequest
+from .negotiation import negotiate
+from .protocol import query_form, uses_load, uses_service
+
+bp = Blueprint("sparql", __name__)
+
+RESULTS = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+           "text/tab-separated-values", "text/html"]
+GRAPHS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml", "text/html"]
+# Generic types some clients ask for, answered with the SPARQL-specific format they stand for.
+ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml"}
+# Short names for the `format` parameter, which the HTML form uses to offer downloads.
+FORMAT_NAMES = {
+    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
+    "tsv": "text/tab-separated-values", "html": "text/html", "ttl": "text/turtle",
+    "nt": "application/n-triples", "jsonld": "application/ld+json", "rdfxml": "application/rdf+xml",
+}
+DESCRIPTION = ["text/turtle", "text/html", "application/ld+json", "application/n-triples", "application/rdf+xml"]
+RDFLIB_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
+                  "application/rdf+xml": "xml"}
+HTML_ROWS = 1000  # rows a results page shows; the page says so when there are more
+
+
+class ProtocolError(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.headers = status, headers or {}
+
+
+@dataclass
+class Operation:
+    """One protocol request: a query or an update, with its dataset parameters."""
+
+    kind: str  # "query" | "update"
+    text: str
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    using_graphs: list[str] = field(default_factory=list)
+
+
+def _one(params, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:  # Protocol §2.1.4: exactly one query (or update) string
+        raise ProtocolError(400, f"more than one '{name}' parameter")
+    return values[0] if values else None
+
+
+def _body_text(req: Request) -> str:
+    try:
+        return req.get_data().decode(req.mimetype_params.get("charset", "utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        raise ProtocolError(400, "the request body is not text in the declared charset (UTF-8 by default)") from None
+
+
+def parse_operation(req: Request) -> Operation | None:
+    """The operation a request carries (Protocol §2.1 query, §2.2 update), or None for none (§3 description)."""
+    if req.method == "GET":
+        if "update" in req.args:
+            raise ProtocolError(400, "SPARQL Update must be sent with POST (SPARQL 1.1 Protocol §2.2)")
+        text = _one(req.args, "query")
+        if text is None:
+            return None
+        return Operation("query", text, req.args.getlist("default-graph-uri"), req.args.getlist("named-graph-uri"))
+    if req.mimetype == "application/x-www-form-urlencoded":  # §2.1.2, §2.2.1: everything in the body
+        form = req.form
+        query, update = _one(form, "query"), _one(form, "update")
+        if query is not None and update is not None:
+            raise ProtocolError(400, "a request carries either 'query' or 'update', not both")
+        if query is not None:
+            return Operation("query", query, form.getlist("default-graph-uri"), form.getlist("named-graph-uri"))
+        if update is not None:
+            return Operation("update", update, using_graphs=form.getlist("using-graph-uri") + form.getlist("using-named-graph-uri"))
+        raise ProtocolError(400, "the form has neither a 'query' nor an 'update' parameter")
+    if req.mimetype == "application/sparql-query":  # §2.1.3: dataset parameters in the URL
+        return Operation("query", _body_text(req), req.args.getlist("default-graph-uri"), req.args.getlist("named-graph-uri"))
+    if req.mimetype == "application/sparql-update":  # §2.2.2
+        return Operation("update", _body_text(req),
+                         using_graphs=req.args.getlist("using-graph-uri") + req.args.getlist("using-named-graph-uri"))
+    raise ProtocolError(415, "POST a query as application/x-www-form-urlencoded or application/sparql-query, "
+                             "an update as application/x-www-form-urlencoded or application/sparql-update")
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    try:
+        operation = parse_operation(request)
+        if operation is None:
+            return describe_service()
+        if operation.kind == "update":
+            return run_update(operation)
+        return run_query(operation)
+    except ProtocolError as exc:
+        return error(exc.status, str(exc), exc.headers)
+
+
+def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    """A one-line plain-text error (a page with the form for browsers), never a traceback."""
+    if negotiate(request.headers.get("Accept"), ["text/plain", "text/html"]) == "text/html":
+        page = render_template("sparql.html", error=message, status=status, **_form_context(request.values.get("query", "")))
+        return Response(page, status, headers, mimetype="text/html")
+    return Response(message + "\n", status, headers, mimetype="text/plain")
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+def _result_type(form: str | None) -> str:
+    """The representation to send: the `format` parameter if given, else by Accept (406 when none fits)."""
+    offered = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
+    if "format" in request.values:
+        media_type = FORMAT_NAMES.get(request.values["format"])
+        if media_type not in offered:
+            raise ProtocolError(400, f"format {request.values['format']!r} does not apply to a {form or 'SELECT'} query; "
+                                     f"use one of {', '.join(k for k, v in FORMAT_NAMES.items() if v in offered)}")
+        return media_type
+    media_type = negotiate(request.headers.get("Accept"), offered + [a for a, t in ALIASES.items() if t in offered])
+    if media_type is None:
+        raise ProtocolError(406, f"none of the requested media types is available for this query; offered: {', '.join(offered)}")
+    return ALIASES.get(media_type, media_type)
+
+
+def run_query(operation: Operation) -> Response:
+    options = registry_context().options
+    if uses_service(operation.text) and not options["allow_service"]:
+        raise ProtocolError(403, "SERVICE (federated query) is disabled on this endpoint")
+    form = query_form(operation.text)
+    media_type = _result_type(form)
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    produce = media_type if media_type != "text/html" else ("text/turtle" if graph_form else RESULTS[0])
+    try:
+        body = registry_context().queries.run(QueryRequest(
+            operation.text, produce, tuple(operation.default_graphs), tuple(operation.named_graphs)))
+    except QueryRefused as exc:
+        raise ProtocolError(exc.status, str(exc)) from None
+    if media_type == "text/html":
+        return Response(_results_page(operation.text, body, graph_form), mimetype="text/html")
+    return Response(body, mimetype=media_type)
+
+
+def _results_page(text: str, body: bytes, graph_form: bool) -> str:
+    if graph_form:
+        return render_template("sparql.html", turtle=body.decode("utf-8"), **_form_context(text))
+    results = json.loads(body)
+    rows = results.get("results", {}).get("bindings", [])
+    return render_template("sparql.html", results=results, rows=rows[:HTML_ROWS], total=len(rows), **_form_context(text))
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+def _check_token(token: str) -> None:
+    """RFC 6750 §3: a missing or wrong bearer token gets 401 with a WWW-Authenticate challenge."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise ProtocolError(401, "SPARQL Update needs the bearer token (Authorization: Bearer …)",
+                            {"WWW-Authenticate": 'Bearer realm="kpi-registry"'})
+    if not hmac.compare_digest(credentials.strip().encode(), token.encode()):
+        raise ProtocolError(401, "the bearer token is not valid",
+                            {"WWW-Authenticate": 'Bearer realm="kpi-registry", error="invalid_token"'})
+
+
+def run_update(operation: Operation) -> Response:
+    context = registry_context()
+    options = context.options
+    if not (options["allow_update"] and options["update_token"]):
+        raise ProtocolError(403, "SPARQL Update is disabled: this endpoint is read-only")
+    _check_token(options["update_token"])
+    if uses_load(operation.text) and not options["allow_load"]:
+        raise ProtocolError(403, "LOAD is disabled on this endpoint (it would make the server fetch a URL)")
+    if uses_service(operation.text) and not options["allow_service"]:
+        raise ProtocolError(403, "SERVICE (federated query) is disabled on this endpoint")
+    if operation.using_graphs:
+        raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported; write USING in the update")
+    try:
+        context.store.update(operation.text)
+    except StoreError as exc:
+        raise ProtocolError(400 if isinstance(exc.__cause__, SyntaxError) else 500, str(exc)) from None
+    context.watch.touch()
+    return Response(status=204)
+
+
+# -- service description and form --------------------------------------------------------------
+
+def describe_service() -> Response:
+    """SD §3: a GET without a query returns the service description (as a form page for browsers)."""
+    context = registry_context()
+    if "format" in request.args:
+        media_type = FORMAT_NAMES.get(request.args["format"])
+        media_type = media_type if media_type in DESCRIPTION else None
+    else:
+        media_type = negotiate(request.headers.get("Accept"), DESCRIPTION)
+    if media_type is None:
+        raise ProtocolError(406, f"the service description is available as {', '.join(DESCRIPTION)}")
+    key = ("sparql:description", request.base_url, media_type)
+    if context.generation is None or key not in context.cache:
+        graphs = named_graphs(context.store)
+        if media_type == "text/html":
+            body = render_template("sparql.html", graphs=graphs, **_form_context(""))
+        else:
+            description = service_description(request.base_url, graphs, context.options)
+            body = description.serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
+        context.cache[key] = body
+    response = Response(context.cache[key], mimetype=media_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _form_context(text: str) -> dict:
+    options = registry_context().options
+    return {"query": text, "examples": queries.available(), "options": options, "format_names": FORMAT_NAMES}
+
+
+@bp.after_request
+def cors(response: Response) -> Response:
+    """CORS for queries and the description, so browser tools such as YASGUI can use the endpoint."""
+    if "update" in request.values or request.mimetype == "application/sparql-update":
+        return response  # updates stay same-origin
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":  # preflight
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
