@@ -85,13 +85,16 @@ def validate_staged(staged: Staged, reference: Graph) -> Report:
 
 def _problem(results: Graph, result, data: Graph, staged: Staged) -> Problem:
     focus = results.value(result, SH.focusNode)
+    value = results.value(result, SH.value)
+    if value is not None and data.value(value, KPI.dataPoint) is not None:
+        focus = value  # a submission-level rule that names the offending item
     rule = None
     for source in (results.value(result, SH.sourceConstraint), results.value(result, SH.sourceShape)):
         rule = rule or (source is not None and shapes(*SUBMISSION_SHAPES).value(source, KPI.ruleId))
     message = str(results.value(result, SH.resultMessage) or "")
     severity = str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1]
-    dp = data.value(focus, KPI.dataPoint) or _as_datapoint(data, results.value(result, SH.value))
-    kpi = data.value(dp, KPI.ofKPI) if dp is not None else _as_kpi(data, results.value(result, SH.value))
+    dp = data.value(focus, KPI.dataPoint) or _as_datapoint(data, value)
+    kpi = data.value(dp, KPI.ofKPI) if dp is not None else _as_kpi(data, value)
     return Problem(
         rule=str(rule or message.split(":", 1)[0]), message=message, severity=severity, file=staged.source,
         line=staged.lines.get(focus), focus=str(focus),
