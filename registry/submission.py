@@ -211,7 +211,15 @@ def parse_csv(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id
     """A filled template → the submission graph, one item per non-blank row."""
     check_ids(city.slug, round_id)
     text = read_csv_text(path)
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _parse_rows(reader, path, iris, catalogue, city, round_id, info)
+    except csv.Error as exc:
+        raise DataError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+
+
+def _parse_rows(reader: csv.DictReader, path: Path, iris: IRIs, catalogue: Catalogue, city: City,
+                round_id: str, info: RoundInfo | None) -> Staged:
     header = reader.fieldnames or []
     if list(header) != list(COLUMNS):
         missing = [c for c in COLUMNS if c not in header]
