@@ -64,9 +64,9 @@ def _wait_until_answering(url: str, proc: subprocess.Popen, log: str, seconds: f
         if proc.poll() is not None:
             raise AssertionError(f"kpi-registry serve exited with {proc.returncode}:\n{Path(log).read_text()}")
         try:
-            if requests.get(f"{url}/sparql", params={"query": ASK}, timeout=2).status_code == 200:
+            if requests.get(f"{url}/sparql", params={"query": ASK}, timeout=10).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.2)
     raise AssertionError(f"kpi-registry serve did not answer within {seconds} s:\n{Path(log).read_text()}")

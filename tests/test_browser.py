@@ -1,0 +1,96 @@
+"""The HTML pages in a real browser: Debian's headless Chromium driven by Playwright.
+
+Playwright's own browser download is never used (it cannot be fetched here): the test launches
+/usr/bin/chromium. Without it the tests skip, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+from .serving import running_server, store_on_disk
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+LABEL = "Household Internet Access"
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists() and shutil.which(str(CHROMIUM)):
+        return
+    message = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, staged):
+    store = store_on_disk(tmp_path_factory.mktemp("browser") / "store", staged)
+    with running_server(store, "--workers", "2") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM), headless=True,
+            args=ARGS, viewport={"width": 1280, "height": 900},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def shoot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def test_kpi_page_links_to_its_category(server, page):
+    page.goto(f"{server}/def/kpi/EC-ICT-ICT-1C")
+    assert LABEL in page.locator("h1").inner_text()
+    assert page.locator("section", has_text="Cities reporting it").locator("a", has_text="Ålesund").count() >= 1
+    shoot(page, "kpi-page.png")
+    page.locator("section", has_text="Category").get_by_role("link").first.click()
+    page.wait_for_url(f"{server}/def/category/EC-ICT-ICT")
+    assert "ICT" in page.locator("h1").inner_text()
+
+
+def test_city_page_shows_its_submission(server, page):
+    page.goto(f"{server}/id/city/1507")
+    assert page.locator("h1").inner_text() == "Ålesund"
+    values = page.locator("section", has_text="Values reported").locator("table")
+    assert values.locator("tr", has_text=LABEL).count() == 1
+    shoot(page, "city-page.png")
+
+
+def test_query_form_runs_a_query_and_shows_the_table(server, page):
+    page.goto(f"{server}/sparql")
+    page.fill("#query", "PREFIX kpi: <https://w3id.org/u4ssc-registry/def#>\n"
+                        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+                        "SELECT ?kpi ?label WHERE { ?kpi a kpi:KPI ; kpi:key \"EC-ICT-ICT-1C\" ; skos:prefLabel ?label }")
+    page.click("#run")
+    table = page.locator("table.results")
+    table.wait_for()
+    assert LABEL in table.inner_text()
+    shoot(page, "query-results.png")
