@@ -16,6 +16,7 @@ from .build import build
 from .cli_common import FORMATS, Fatal, RegistryGroup, progress, ready_store, store_options
 from .config import Settings
 from .output import emit_rows, print_table, to_json
+from .publish_commands import publish
 from .server.commands import serve
 from .stats import catalogue_stats
 from .store import open_store
@@ -95,6 +96,7 @@ def text_is_ask(text: str) -> bool:
 for command in (template, validate, import_cmd, export):
     main.add_command(command)
 main.add_command(serve)
+main.add_command(publish)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
