@@ -45,6 +45,8 @@ class _Gunicorn(BaseApplication):
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (use at least one per core).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--query-processes", default=DEFAULTS["query_processes"], show_default=True, type=click.IntRange(1, 64),
+              help="Processes per worker that run users' SPARQL queries (concurrent queries per worker).")
 @click.option("--query-timeout", default=DEFAULTS["query_timeout"], show_default=True, type=click.FloatRange(0.1),
               help="Seconds a SPARQL query may run before it is stopped with a 503.")
 @click.option("--max-result-bytes", default=DEFAULTS["max_result_bytes"], show_default=True, type=click.IntRange(1),
@@ -53,7 +55,7 @@ class _Gunicorn(BaseApplication):
               help=f"Accept SPARQL Update with the bearer token in ${TOKEN_ENV} (one worker, store opened for writing).")
 @click.option("--allow-service", is_flag=True, help="Let queries federate with SERVICE (the server then fetches other servers).")
 @click.option("--allow-load", is_flag=True, help="Let updates LOAD <url> (the server then fetches documents).")
-def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_timeout: float,
+def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_processes: int, query_timeout: float,
           max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data."""
     if settings.store.path is None:
@@ -67,7 +69,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
     with ready_store(settings):  # builds a new store once, then releases it for the workers
         pass
     settings = replace(settings, store=replace(settings.store, read_only=not allow_update))
-    options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": threads,
+    options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": query_processes,
                "allow_update": allow_update, "update_token": token or None, "allow_service": allow_service,
                "allow_load": allow_load}
     config = {

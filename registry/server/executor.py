@@ -103,7 +103,7 @@ class QueryPool:
     """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout."""
 
     def __init__(self, store: Store, limits: Limits, size: int = 2) -> None:
-        self.limits = limits
+        self.limits, self.size = limits, size
         self._context, self._opener = opener_for(store)
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[_Child] = []
@@ -111,10 +111,11 @@ class QueryPool:
         self._epoch = 0
 
     def prewarm(self) -> None:
-        """Start one query process in the background, ready for the first query."""
+        """Start every query process in the background, so no query waits for one to start."""
         def start() -> None:
-            child = self._take()
-            self._give_back(child)
+            children = [self._take() for _ in range(self.size)]
+            for child in children:
+                self._give_back(child)
 
         threading.Thread(target=start, daemon=True, name="kpi-registry-prewarm").start()
 
