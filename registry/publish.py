@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, VOID, XSD
@@ -202,18 +203,22 @@ def sorted_ntriples(g: Graph) -> bytes:
 
 
 def serialisations(g: Graph) -> dict[str, bytes]:
-    """Turtle, N-Triples and JSON-LD of one (canonical) graph, each byte-identical for the same triples."""
+    """Turtle, N-Triples and JSON-LD of one (canonical) graph, each byte-identical for the same triples.
+
+    Turtle is written by Oxigraph from the sorted triples: rdflib's Turtle writer rewrites literal
+    forms ("100"^^xsd:decimal becomes 100.0), which is the same value but not the same RDF term.
+    """
     nt = sorted_ntriples(g)
+    prefixes = {prefix: str(ns) for prefix, ns in sorted(_prefixes().items())}
+    turtle = ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
+                          prefixes=prefixes)
     ordered = Graph(bind_namespaces="none")
-    for prefix, namespace in sorted(_prefixes().items()):
-        ordered.bind(prefix, namespace)
     for triple in sorted(g, key=lambda t: " ".join(term.n3() for term in t)):
         ordered.add(triple)  # not parsed from `nt`: a parser would give blank nodes random labels
-    context = {prefix: str(ns) for prefix, ns in sorted(_prefixes().items())}
     return {
-        "ttl": ordered.serialize(format="turtle", encoding="utf-8"),
+        "ttl": turtle or b"",
         "nt": nt,
-        "jsonld": _stable_jsonld(ordered.serialize(format="json-ld", context=context)),
+        "jsonld": _stable_jsonld(ordered.serialize(format="json-ld", context=prefixes)),
     }
 
 
