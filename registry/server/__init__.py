@@ -96,11 +96,13 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
 
 def _blueprints() -> list[Blueprint]:
     """Blueprints, registered in this order (linked data last: it answers every other path)."""
+    from .catalog import bp as catalog
     from .linked_data import bp as linked_data
     from .sparql import bp as sparql
 
     return [
         sparql,
-        # taxonomy, catalogue: add here
+        catalog,
+        # taxonomy: add here
         linked_data,
     ]
