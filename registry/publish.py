@@ -144,7 +144,8 @@ def datasets(store: Store, iris: IRIs, subs: list[Submission]) -> list[Dataset]:
                 (THEME.INTR,), own_data=False, source=UN_SDG_KOS),
     ]
     out += [_city_dataset(iris, [s for s in subs if s.slug == slug]) for slug in sorted({s.slug for s in subs})]
-    out += [_taxonomy_dataset(iris, g) for g in sorted(found) if str(g).startswith(str(iris.graph("taxonomy")) + "/")]
+    taxonomy = str(iris.graph("taxonomy")) + "/"
+    out += [_taxonomy_dataset(g, str(g)[len(taxonomy):]) for g in sorted(found) if str(g).startswith(taxonomy)]
     return [d for d in out if any(g in found for g in d.graphs)]
 
 
@@ -163,8 +164,7 @@ def _city_dataset(iris: IRIs, subs: list[Submission]) -> Dataset:
         (THEME.REGI, THEME.ECON, THEME.ENVI, THEME.SOCI), (NORWAY, first.city), cube=True)
 
 
-def _taxonomy_dataset(iris: IRIs, graph: URIRef) -> Dataset:
-    source = str(graph).rsplit("/", 1)[-1]
+def _taxonomy_dataset(graph: URIRef, source: str) -> Dataset:
     return Dataset(
         f"taxonomy/{source}", (graph,),
         {"en": f"Norway's national SDG indicator taxonomy ({source})",
