@@ -10,9 +10,7 @@ cached per store generation (freshness.py), so a page is rendered once per build
 from __future__ import annotations
 
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
-from threading import Lock
 
 from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
@@ -22,7 +20,7 @@ from ..namespaces import ONTOLOGY_IRI
 from ..sparql import QueryError
 from . import RegistryContext, registry_context
 from .negotiation import negotiate
-from .pages import local_path
+from .pages import local_path, page_cache
 from .views import resource_page
 
 bp = Blueprint("linked_data", __name__)
@@ -40,31 +38,6 @@ class Rendered:
     status: int
     body: bytes
     media_type: str
-
-
-class PageCache:
-    """Least-recently-used rendered representations of one worker, for one store generation."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, key) -> Rendered | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-            return self._items.get(key)
-
-    def put(self, key, value: Rendered) -> None:
-        with self._lock:
-            self._items[key] = value
-            if len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-def _cache(context: RegistryContext) -> PageCache:
-    return context.cache.setdefault("linked_data", PageCache(context.options["page_cache_size"]))
 
 
 @bp.get("/")
@@ -100,11 +73,11 @@ def _respond(iri: str, media_type: str, negotiated: bool, render) -> Response:
     """Serve from the cache when the store is unchanged; ETag and 304 for clients that revalidate."""
     context = registry_context()
     key = (request.path, media_type, request.script_root)
-    rendered = _cache(context).get(key) if context.generation else None
+    rendered = page_cache(context).get(key) if context.generation else None
     if rendered is None:
         rendered = render()
         if context.generation:
-            _cache(context).put(key, rendered)
+            page_cache(context).put(key, rendered)
     response = Response(rendered.body, rendered.status, mimetype=rendered.media_type)
     if negotiated:
         response.vary.add("Accept")

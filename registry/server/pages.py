@@ -7,6 +7,8 @@ an IRI under the base to this server's path for it; other IRIs (UN SDG, KS, W3C)
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from threading import Lock
 from typing import Any
 
 from flask import current_app, request
@@ -14,6 +16,33 @@ from rdflib import Literal, URIRef
 from rdflib.term import Node
 
 from ..namespaces import PREFIXES
+
+
+class PageCache:
+    """Least-recently-used rendered responses of one worker, for one store generation (bounded, so
+    requests for endless distinct IRIs or Host headers cannot grow it)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+            return self._items.get(key)
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def page_cache(context) -> PageCache:
+    """The worker's page cache; it lives in `context.cache`, so a new store generation empties it."""
+    return context.cache.setdefault("pages", PageCache(context.options["page_cache_size"]))
 
 
 def local_path(iri: str) -> str | None:

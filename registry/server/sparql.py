@@ -19,6 +19,7 @@ from . import registry_context
 from .description import named_graphs, service_description
 from .executor import QueryRefused, Request as QueryRequest
 from .negotiation import negotiate
+from .pages import page_cache
 from .protocol import query_form, uses_load, uses_service
 
 bp = Blueprint("sparql", __name__)
@@ -209,15 +210,16 @@ def describe_service() -> Response:
     if media_type is None:
         raise ProtocolError(406, f"the service description is available as {', '.join(DESCRIPTION)}")
     key = ("sparql:description", request.base_url, media_type)
-    if context.generation is None or key not in context.cache:
+    body = page_cache(context).get(key) if context.generation else None
+    if body is None:
         graphs = named_graphs(context.store)
         if media_type == "text/html":
             body = render_template("sparql.html", graphs=graphs, **_form_context(""))
         else:
             description = service_description(request.base_url, graphs, context.options)
             body = description.serialize(format=RDFLIB_FORMATS[media_type], encoding="utf-8")
-        context.cache[key] = body
-    response = Response(context.cache[key], mimetype=media_type)
+        page_cache(context).put(key, body)
+    response = Response(body, mimetype=media_type)
     response.vary.add("Accept")
     return response
 
