@@ -290,3 +290,18 @@ def test_void_is_served_at_the_well_known_path(client):
     assert response.status_code == 200
     assert (URIRef("https://w3id.org/u4ssc-registry/data/dataset/registry"), RDF.type, VOID.Dataset) in Graph().parse(
         data=response.data, format="turtle")
+
+
+def test_every_taxonomy_graph_is_published_under_its_publishers_terms(store, iris):
+    g = Graph()
+    concept = URIRef("https://data.norge.no/vocabulary/indicator/U4SSC/2150")
+    g.add((concept, RDF.type, URIRef("http://www.w3.org/2004/02/skos/core#Concept")))
+    g.add((concept, DCTERMS.modified, Literal("2025-07-15", datatype=XSD.date)))
+    store.load(g, iris.g_taxonomy("ks-u4ssc"))
+    release = render_release(store, iris)
+    assert {f"dumps/taxonomy/ks-u4ssc.{s}" for s in ("ttl", "nt", "jsonld")} <= release.files.keys()
+    cat = Graph().parse(data=release.files["catalog.ttl"], format="turtle")
+    dataset = URIRef("https://w3id.org/u4ssc-registry/data/dataset/taxonomy/ks-u4ssc")
+    assert cat.value(dataset, DCTERMS.modified) == Literal("2025-07-15", datatype=XSD.date)  # the data's own date
+    for d in cat.objects(dataset, DCAT.distribution):
+        assert cat.value(d, DCTERMS.license) is None and cat.value(d, DCTERMS.rights) is not None
