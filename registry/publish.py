@@ -430,7 +430,7 @@ class Describer:
     def dcat(self, published: list[Published], table_files: dict[str, bytes], subs: list[Submission]) -> Graph:
         g = Graph()
         self._agents(g)
-        self._catalog_record(g, [p.dataset.graphs for p in published])
+        self._catalog(g, [p.dataset.graphs for p in published])
         for p in published:
             node = self._dataset(g, p.dataset, [s for s in subs if s.slug in p.dataset.key.split("/")])
             for path, data in sorted(p.files.items()):
@@ -448,7 +448,7 @@ class Describer:
         g.add((self.contact, VCARD.fn, Literal("U4SSC KPI registry")))
         g.add((self.contact, VCARD.hasURL, URIRef(self.iris.base)))
 
-    def _catalog_record(self, g: Graph, graphs: list[tuple[URIRef, ...]]) -> None:
+    def _catalog(self, g: Graph, graphs: list[tuple[URIRef, ...]]) -> None:
         c = self.catalog
         g.add((c, RDF.type, DCAT.Catalog))
         self._texts(g, c, DCTERMS.title, {"en": "U4SSC KPI registry", "nb": "U4SSC-indikatorregisteret"})
