@@ -4,8 +4,10 @@ VENV   ?= .venv
 STORE  ?= .store
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Debian packages the test suite drives: headless Chromium for the browser tests.
+TEST_DEBS := chromium
 
-.PHONY: serve test install build clean
+.PHONY: serve test install build debian-deps screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +24,22 @@ build: install
 
 serve: build
 	$(BIN)/kpi-registry stats --store $(STORE)
+	$(BIN)/kpi-registry serve --store $(STORE)
 
-test: install
+# Installs what is missing when run as root (CI, a fresh machine); otherwise says what is missing.
+debian-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "missing Debian packages:$$missing (run as root to install; their tests skip, or fail with CI=true)"; fi
+
+test: install debian-deps
 	$(BIN)/python -m pytest -q
 
+screenshots: install debian-deps
+	KPI_REGISTRY_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m browser
+
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache
+	rm -rf $(VENV) $(STORE) .pytest_cache build
