@@ -15,12 +15,14 @@ from . import __version__, sparql
 from .build import build
 from .cli_common import FORMATS, Fatal, RegistryGroup, progress, ready_store, store_options
 from .config import Settings
+from .querytext import query_form
 from .output import emit_rows, print_table, to_json
 from .publish_commands import publish
 from .server.commands import serve
 from .stats import catalogue_stats
 from .store import open_store
 from .submission_commands import export, import_cmd, template, validate
+from .taxonomy_commands import taxonomy
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-registry")
@@ -80,7 +82,7 @@ def query_cmd(settings: Settings, file: Path | None, expression: str | None, fmt
     else:
         text = sparql.load(file.name).text
     with ready_store(settings) as store:
-        if text_is_ask(text):
+        if query_form(text) == "ASK":
             print(to_json(store.ask(text)) if fmt == "json" else str(store.ask(text)).lower())
             return
         rows = store.select(text)
@@ -88,15 +90,11 @@ def query_cmd(settings: Settings, file: Path | None, expression: str | None, fmt
     emit_rows(rows, columns, fmt)
 
 
-def text_is_ask(text: str) -> bool:
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix", "BASE", "base")))
-    return body.lstrip().upper().startswith("ASK")
-
-
 for command in (template, validate, import_cmd, export):
     main.add_command(command)
 main.add_command(serve)
 main.add_command(publish)
+main.add_command(taxonomy)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from registry.server.negotiation import negotiate
-from registry.server.protocol import query_form, uses_load, uses_service
+from registry.querytext import query_form, uses_load, uses_service
 
 OFFERED = ["text/turtle", "text/html", "application/ld+json"]
 

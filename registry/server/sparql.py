@@ -20,7 +20,7 @@ from .description import named_graphs, service_description
 from .executor import QueryRefused, Request as QueryRequest
 from .negotiation import negotiate
 from .pages import page_cache
-from .protocol import query_form, uses_load, uses_service
+from ..querytext import query_form, uses_load, uses_service
 
 bp = Blueprint("sparql", __name__)
 

@@ -1,4 +1,4 @@
-"""What the endpoint must know about a query before running it: its form and what it would reach.
+"""What must be known about a query text before running it: its form and what it would reach.
 
 Oxigraph evaluates `SERVICE` and `LOAD` by fetching the IRI over HTTP, so a public endpoint that
 passes them through is an open proxy. pyoxigraph exposes no syntax tree, hence a small lexer:
