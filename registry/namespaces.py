@@ -147,3 +147,7 @@ class IRIs:
 
     def g_taxonomy(self, source: str) -> URIRef:
         return self.graph("taxonomy", source)
+
+    def g_taxonomy_provenance(self, source: str) -> URIRef:
+        """Where the import of `g_taxonomy(source)` is recorded; replaced together with that graph."""
+        return self.graph("system", "taxonomy", source)

@@ -11,12 +11,16 @@ class DataError(ValueError):
     """A data file is unreadable or breaks a rule; the message names the file and line."""
 
 
-def read_table(path: Path, required: tuple[str, ...] = (), delimiter: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) from a UTF-8 TSV/CSV, checking the header names `required` columns."""
+def read_table(path: Path, required: tuple[str, ...] = (), delimiter: str | None = None,
+               quoting: int = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (line number, row) from a UTF-8 TSV/CSV, checking the header names `required` columns.
+
+    `quoting=csv.QUOTE_NONE` keeps double quotes as data (cells holding RDF literals).
+    """
     delimiter = delimiter or ("\t" if path.suffix == ".tsv" else ",")
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle, delimiter=delimiter)
+            reader = csv.DictReader(handle, delimiter=delimiter, quoting=quoting)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
                 raise DataError(f"{path}:1: missing column(s) {', '.join(missing)}")
