@@ -22,6 +22,7 @@ from .server.commands import serve
 from .stats import catalogue_stats
 from .store import open_store
 from .submission_commands import export, import_cmd, template, validate
+from .taxonomy_commands import taxonomy
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-registry")
@@ -93,6 +94,7 @@ for command in (template, validate, import_cmd, export):
     main.add_command(command)
 main.add_command(serve)
 main.add_command(publish)
+main.add_command(taxonomy)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
