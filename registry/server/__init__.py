@@ -99,10 +99,11 @@ def _blueprints() -> list[Blueprint]:
     from .catalog import bp as catalog
     from .linked_data import bp as linked_data
     from .sparql import bp as sparql
+    from .taxonomy import bp as taxonomy
 
     return [
         sparql,
         catalog,
-        # taxonomy: add here
+        taxonomy,
         linked_data,
     ]
