@@ -352,3 +352,16 @@ def test_turtle_and_json_ld(client):
     jsonld = client.get("/taxonomy?target=11.6&core=true&format=jsonld")
     assert jsonld.mimetype == "application/ld+json"
     assert len(Graph().parse(data=jsonld.get_data(), format="json-ld")) == len(g)
+
+
+def test_every_filter_is_documented_in_the_readme_with_a_working_example(client):
+    readme = open("README.md", encoding="utf-8").read()
+    table = readme[readme.index("### `/taxonomy`"):]
+    examples = dict(re.findall(r"^\| `(\w+)` \|.*\| `(/taxonomy\?[^`]+)` \|$", table, flags=re.M))
+    assert set(examples) == {"goal", "target", "scheme", "dimension", "category", "core", "sector", "level",
+                             "evaluation", "impact", "quality", "lang", "format"}
+    for name, url in examples.items():
+        response = client.get(url, headers={"Accept": "application/json"})
+        assert response.status_code == 200, url
+        if response.mimetype == "application/json":
+            assert response.get_json()["count"] > 0, url
