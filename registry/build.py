@@ -14,9 +14,11 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from . import sparql
+from .benchmarks import stage_shipped
 from .catalogue import build_catalogue, build_sdg, new_graph
 from .ingest import Context, stage_seeds
 from .infer import inferred
+from .taxonomy import stage_taxonomy
 from .namespaces import IRIs
 from .resources import asset_dir
 from .store import Store
@@ -56,8 +58,13 @@ def stage(iris: IRIs, progress: Progress = lambda _: None) -> dict[URIRef, Graph
         iris.g_catalogue: catalogue,
         iris.g_inferred: inferred(ontology, catalogue),
     }
+    context = Context.from_graphs(iris, ontology, catalogue)
     progress("seed cities (validating)")
-    graphs.update(stage_seeds(Context.from_graphs(iris, ontology, catalogue)))
+    graphs.update(stage_seeds(context))
+    progress("benchmark sets (validating)")
+    graphs.update(stage_shipped(context))
+    progress("KS taxonomy")
+    graphs.update(stage_taxonomy(iris))
     return graphs
 
 

@@ -1,0 +1,133 @@
+"""Benchmark sets: the shipped set as RDF with provenance, the BEN rules, and imports that are all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF
+
+from registry.benchmarks import SetInfo, import_set, list_sets, parse_set, validate_set
+from registry.ingest import Context
+from registry.namespaces import KPI
+from registry.tables import DataError
+
+HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note\n"
+SOURCE = "http://metadata.un.org/sdg/9.c"
+
+
+@pytest.fixture
+def context(store, iris) -> Context:
+    return Context.from_store(store, iris)
+
+
+def write(tmp_path: Path, rows: str) -> Path:
+    path = tmp_path / "targets.csv"
+    path.write_text(HEADER + rows, encoding="utf-8")
+    return path
+
+
+def info(**changes) -> SetInfo:
+    return SetInfo(**{"id": "test-set", "title": "Test targets", "publisher": "Test City", "issued": "2024-05-01",
+                      "status": "draft", **changes})
+
+
+def fired(report) -> set[tuple[str, int | None]]:
+    return {(p.rule, p.line) for p in report.violations}
+
+
+def test_shipped_set_is_built_into_its_own_graph(staged, iris):
+    graph = staged[iris.g_benchmarks("international-targets")]
+    benchmarks = set(graph.subjects(RDF.type, KPI.Benchmark))
+    assert len(benchmarks) == 17
+    assert iris.benchmark("international-targets", "SC-EH-H-2C") in benchmarks
+    the_set = iris.benchmark_set("international-targets")
+    assert graph.value(the_set, DCTERMS.identifier) == Literal("international-targets")
+    assert str(graph.value(the_set, DCTERMS.issued)) == "2026-11-24"
+    for b in benchmarks:
+        assert graph.value(b, KPI.inSet) == the_set
+        assert isinstance(graph.value(b, DCTERMS.source), URIRef)
+        assert graph.value(b, PROV.wasDerivedFrom) == graph.value(b, DCTERMS.source)
+
+
+def test_shipped_set_keeps_direction_band_and_zero_target(staged, iris):
+    graph = staged[iris.g_benchmarks("international-targets")]
+    parity = iris.benchmark("international-targets", "SC-SH-SI-1C")
+    assert graph.value(parity, KPI.direction) == KPI.TargetBand
+    assert (float(graph.value(parity, KPI.bandLower)), float(graph.value(parity, KPI.bandUpper))) == (1.0, 1.0)
+    slums = iris.benchmark("international-targets", "SC-SH-HO-1C")
+    assert graph.value(slums, KPI.direction) == KPI.LowerIsBetter
+    assert float(graph.value(slums, KPI.targetValue)) == 0
+
+
+def test_listed_with_metadata(store):
+    assert list_sets(store) == [{"set": "international-targets",
+                                 "title": "International targets (SDG target levels and WHO air quality guidelines)",
+                                 "issued": "2026-11-24", "publisher": "U4SSC KPI registry project",
+                                 "status": "draft", "benchmarks": 17}]
+
+
+def test_a_conforming_csv_validates(tmp_path, context, iris):
+    path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,universal access,\n"
+                           "EC-I-UP-2A-compact,yes,yes/no,higher,,,https://example.org/plan,,,\n"
+                           "SC-SH-SI-1C,,ratio female:male,band,0.95,1.05,https://example.org/policy,,,\n")
+    report = validate_set(parse_set(path, iris, context.catalogue, info()), context.reference)
+    assert report.conforms, report.problems
+
+
+@pytest.mark.parametrize(("row", "rule"), [
+    ("NOPE-1C,100,%,higher,,,{s},,,", "BEN-8"),
+    ("EC-ICT-ICT-2C,100,%,sideways,,,{s},,,", "BEN-9"),
+    ("EC-ICT-ICT-3C,,per 100 000 inhabitants,higher,,,{s},,,", "BEN-10"),
+    ("EC-ICT-T-1C,abc,%,higher,,,{s},,,", "BEN-10"),
+    ("EC-ICT-WS-1C,0,%,higher,,,{s},,,", "BEN-11"),
+    ("EC-ICT-WS-1C,-5,%,lower,,,{s},,,", "BEN-11"),
+    ("EC-ICT-WS-2A,50,%,band,60,40,{s},,,", "BEN-12"),
+    ("EC-ICT-T-2C,50,%,higher,10,20,{s},,,", "BEN-12"),
+    ("EC-ICT-PS-2A,0,number of services,lower,,,{s},,,", "BEN-13"),
+    ("EC-ICT-D-1A,150,%,higher,,,{s},,,", "BEN-14"),
+    ("EC-ICT-ES-1C,100,percent,higher,,,{s},,,", "BEN-15"),
+    ("EC-ICT-ES-2A,100,%,higher,,,,,,", "BEN-16"),
+    ("EC-ICT-ES-3A,100,%,higher,,,city council decision,,,", "BEN-16"),
+])
+def test_each_rule_fires_on_its_line(tmp_path, context, iris, row, rule):
+    path = write(tmp_path, row.format(s=SOURCE) + "\n")
+    report = validate_set(parse_set(path, iris, context.catalogue, info()), context.reference)
+    assert (rule, 2) in fired(report)
+
+
+def test_two_targets_for_one_data_point(tmp_path, context, iris):
+    path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\nEC-ICT-ICT-1C,90,%,higher,,,{SOURCE},,,\n")
+    report = validate_set(parse_set(path, iris, context.catalogue, info()), context.reference)
+    assert "BEN-6" in {rule for rule, _ in fired(report)}
+
+
+@pytest.mark.parametrize(("changes", "rule"), [
+    ({"issued": "2024-13-01"}, "BEN-3"),
+    ({"status": "bogus"}, "BEN-5"),
+])
+def test_set_metadata_rules(tmp_path, context, iris, changes, rule):
+    path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\n")
+    report = validate_set(parse_set(path, iris, context.catalogue, info(**changes)), context.reference)
+    assert [p.rule for p in report.violations] == [rule]
+
+
+def test_import_stores_the_set_and_scores_can_name_it(tmp_path, store, context, iris):
+    path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\n")
+    assert import_set(store, context, path, info()).conforms
+    assert store.has_graph(iris.g_benchmarks("test-set"))
+    assert {s["set"]: s["benchmarks"] for s in list_sets(store)} == {"international-targets": 17, "test-set": 1}
+
+
+def test_import_that_does_not_conform_changes_nothing(tmp_path, store, context, iris):
+    before = store.count()
+    path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\nNOPE-1C,1,%,higher,,,{SOURCE},,,\n")
+    assert not import_set(store, context, path, info()).conforms
+    assert store.count() == before and not store.has_graph(iris.g_benchmarks("test-set"))
+
+
+def test_import_refuses_the_id_of_a_shipped_set(tmp_path, store, context):
+    path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\n")
+    with pytest.raises(DataError, match="shipped"):
+        import_set(store, context, path, info(id="international-targets"))
