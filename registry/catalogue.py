@@ -199,7 +199,10 @@ def build_catalogue(iris: IRIs, sdg: SdgIndex, data: Path | None = None) -> Grap
             if row[cell]:
                 g.add((dp, prop, Literal(row[cell], datatype=XSD.decimal)))
         if row["ks_concept"]:
-            g.add((dp, SKOS.exactMatch, URIRef(row["ks_concept"])))
+            # KS's concept is broader when it stands for several data points (open data): exactMatch
+            # would make those data points the same thing.
+            shared = sum(r["ks_concept"] == row["ks_concept"] for _, r in siblings) > 1
+            g.add((dp, SKOS.broadMatch if shared else SKOS.exactMatch, URIRef(row["ks_concept"])))
         if row["note"]:
             g.add((dp, SKOS.editorialNote, Literal(row["note"], lang="en")))
         if siblings[0][0] == line:  # first row of its KPI describes the KPI

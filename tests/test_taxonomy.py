@@ -209,7 +209,7 @@ def test_a_release_without_the_defects_needs_no_repair(iris, context, tmp_path):
         u4ssc.add((second, p, o))
     split_context = context + Graph()
     availability = URIRef(str(iris.datapoint("EC-ICT-PS-1A-open-data-sets-availability")))
-    split_context.remove((availability, SKOS.exactMatch, KS["U4SSC/2165"]))
+    split_context.remove((availability, SKOS.broadMatch, KS["U4SSC/2165"]))
     split_context.add((availability, SKOS.exactMatch, second))
 
     assert len(repair_graph(iris, published, load_repairs())) == 0
@@ -253,7 +253,7 @@ def test_every_data_point_and_kpi_links_to_its_ks_concept(loaded, iris):
     assert len(concepts) == 111
     rows = loaded.select(
         "PREFIX kpi: <https://w3id.org/u4ssc-registry/def#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#>"
-        " SELECT ?dp ?ks WHERE { ?dp a kpi:DataPoint . OPTIONAL { ?dp skos:exactMatch ?ks } }")
+        " SELECT ?dp ?ks WHERE { ?dp a kpi:DataPoint . OPTIONAL { ?dp skos:exactMatch|skos:broadMatch ?ks } }")
     assert len(rows) == 112 and all(r.get("ks") in concepts for r in rows)
     assert {r["ks"] for r in rows} == concepts  # every KS U4SSC concept is matched
     kpis = loaded.select(
