@@ -1,0 +1,124 @@
+"""Scores of submissions against a benchmark set, as the U4SSC verification reports compute them (section 5).
+
+All arithmetic is in SPARQL (queries/score_datapoints.rq, score_categories.rq): a data point scores 1–4 points
+by its % of target, and a KPI, category, sub-dimension or dimension scores the sum of its points over 4 × the
+number of scored data points. This module only names the rows (catalogue labels) and orders them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import URIRef
+
+from . import sparql
+from .namespaces import KPI
+from .output import plain
+from .store import Store
+
+LEVELS = ("dimension", "subdimension", "category", "kpi")
+DIRECTIONS = {KPI.HigherIsBetter: "higher", KPI.LowerIsBetter: "lower", KPI.TargetBand: "band"}
+
+
+@dataclass(frozen=True)
+class Node:
+    """One concept of the catalogue tree (dimension … data point) with what tables and wheels show of it."""
+
+    iri: URIRef
+    level: str
+    key: str
+    code: str
+    name: str
+    parent: URIRef | None
+    tier: str | None
+    unit: str | None
+    order: int
+
+
+class CatalogueTree:
+    """The catalogue tree in catalogue order, read once; groups are ordered by their first KPI."""
+
+    def __init__(self, store: Store) -> None:
+        rows = store.select(sparql.load("list_catalogue"))
+        nodes = [Node(r["node"], str(r["level"]), str(r["key"]), str(r["code"]), str(r["name"]), r.get("parent"),
+                      _text(r.get("tier")), _text(r.get("unit")), int(r["order"]) if "order" in r else 0)
+                 for r in rows]
+        self.nodes: dict[URIRef, Node] = {n.iri: n for n in nodes}
+        self._children: dict[URIRef | None, list[Node]] = {}
+        for node in nodes:
+            self._children.setdefault(node.parent, []).append(node)
+        for children in self._children.values():
+            children.sort(key=self.order)
+
+    def order(self, node: Node) -> int:
+        """Catalogue position: a KPI's or data point's own, a group's first KPI's."""
+        if node.level in ("kpi", "datapoint"):
+            return node.order
+        return min((self.order(c) for c in self._children.get(node.iri, [])), default=0)
+
+    def children(self, node: Node | None = None) -> list[Node]:
+        """The dimensions (no argument) or a node's children, in catalogue order."""
+        return self._children.get(node.iri if node else None, [])
+
+    def of_level(self, level: str) -> list[Node]:
+        return sorted((n for n in self.nodes.values() if n.level == level), key=self.order)
+
+    def ancestor(self, node: Node, level: str) -> Node:
+        while node.level != level:
+            node = self.nodes[node.parent]
+        return node
+
+
+def score_bands(store: Store) -> dict[int, str]:
+    """Points → the band's label ("95+ % of target" …), from the ontology's kpi:ScoreBand."""
+    return {int(r["points"]): str(r["label"]) for r in store.select(sparql.load("list_score_bands"))}
+
+
+def data_point_scores(store: Store, catalogue: CatalogueTree, submission: URIRef, benchmark_set: URIRef) -> list[dict[str, Any]]:
+    """Every scored data point of one submission: value, target, direction, % of target, points."""
+    rows = store.select(sparql.load("score_datapoints"), {"submission": submission, "set": benchmark_set})
+    bands = score_bands(store)
+    out = []
+    for r in rows:
+        node = catalogue.nodes[r["dataPoint"]]
+        kpi = catalogue.nodes[node.parent]
+        out.append({
+            "data_point": node.key, "kpi": kpi.code, "name": _full_name(node, kpi), "value": plain(r["value"]),
+            "unit": node.unit, "target": plain(r.get("target")), "direction": DIRECTIONS.get(r["direction"]),
+            "band_lower": plain(r.get("bandLower")), "band_upper": plain(r.get("bandUpper")),
+            "percent": _percent(r["percent"]), "points": int(r["points"]), "band": bands[int(r["points"])],
+            "order": node.order,
+        })
+    return sorted(out, key=lambda s: s.pop("order"))
+
+
+def rollups(store: Store, catalogue: CatalogueTree, submissions: list[URIRef], benchmark_set: URIRef) -> dict[URIRef, dict[str, list[dict]]]:
+    """Per submission, the scores of its KPIs, categories, sub-dimensions and dimensions, by level, in catalogue order.
+
+    One query answers every submission at once (compare and trends ask for several).
+    """
+    rows = store.select(sparql.load("score_categories"), {"submission": submissions, "set": benchmark_set})
+    bands = score_bands(store)
+    out: dict[URIRef, dict[str, list[dict]]] = {s: {level: [] for level in LEVELS} for s in submissions}
+    for r in sorted(rows, key=lambda r: catalogue.order(catalogue.nodes[r["node"]])):
+        node = catalogue.nodes[r["node"]]
+        out[r["submission"]][node.level].append({
+            "code": node.code, "name": node.name, "points": int(r["points"]), "max_points": 4 * int(r["scored"]),
+            "scored": int(r["scored"]), "percent": _percent(r["percent"]), "band_points": int(r["bandPoints"]),
+            "band": bands[int(r["bandPoints"])],
+        })
+    return out
+
+
+def _full_name(node: Node, kpi: Node) -> str:
+    return node.name if node.name == kpi.name else f"{kpi.name}: {node.name}"
+
+
+def _percent(term) -> float:
+    """Display precision only: the band was decided on the exact value in SPARQL."""
+    return round(float(plain(term)), 2)
+
+
+def _text(term) -> str | None:
+    return None if term is None else str(term)

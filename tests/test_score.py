@@ -1,0 +1,156 @@
+"""Scoring as section 5 of the U4SSC reports states it, tested on the queries themselves with tiny synthetic stores."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF
+
+from registry import sparql
+from registry.benchmarks import SetInfo, parse_set, validate_set
+from registry.ingest import Context
+from registry.namespaces import KPI
+from registry.score import CatalogueTree, data_point_scores, rollups
+from registry.store import OxigraphStore
+
+DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
+HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note\n"
+EDUCATION = ["SC-EH-ED-1C", "SC-EH-ED-2C", "SC-EH-ED-3C", "SC-EH-ED-4C"]
+TARGETS = HEADER + "".join(f"{dp},100,{unit},higher,,,https://example.org/t,,,\n" for dp, unit in zip(
+    EDUCATION, ["%", "%", "per 100 000 inhabitants", "%"])) + (
+    "EN-EN-AQ-1C-no2,10,µg/m3,lower,,,https://example.org/t,,,\n"
+    "SC-EH-H-2C,70,per 100 000 live births,lower,,,https://example.org/t,,,\n"
+    "SC-SH-HO-1C,0,%,lower,,,https://example.org/t,,,\n"
+    "SC-SH-SI-1C,,ratio female:male,band,0.9,1.1,https://example.org/t,,,\n"
+    "EC-I-UP-2A-compact,yes,yes/no,higher,,,https://example.org/t,,,\n")
+
+
+class Synthetic:
+    """The real ontology and catalogue, one synthetic benchmark set, and submissions made up per test."""
+
+    def __init__(self, staged, iris, tmp_path: Path) -> None:
+        self.iris, self.store = iris, OxigraphStore()
+        self.store.replace_graphs({g: staged[g] for g in (iris.g_ontology, iris.g_catalogue, iris.g_inferred)})
+        path = tmp_path / "synthetic.csv"
+        path.write_text(TARGETS, encoding="utf-8")
+        context = Context.from_store(self.store, iris)
+        targets = parse_set(path, iris, context.catalogue, SetInfo("synthetic", "Synthetic", "Tests", "2024-01-01"))
+        assert validate_set(targets, context.reference).conforms
+        self.store.replace_graphs({iris.g_benchmarks("synthetic"): targets.graph})
+        self.set = iris.benchmark_set("synthetic")
+
+    def submit(self, name: str, values: dict[str, object]) -> URIRef:
+        """A submission of city `name` reporting `values` (data point id → Python value)."""
+        iris, g = self.iris, Graph()
+        sub = iris.submission(name, "r1")
+        g.add((sub, RDF.type, KPI.Submission))
+        g.add((sub, KPI.city, iris.city(name)))
+        g.add((sub, KPI.round, iris.round(name, "r1")))
+        for dp_id, value in values.items():
+            item = iris.observation(name, "r1", dp_id)
+            g.add((item, KPI.submission, sub))
+            g.add((item, KPI.dataPoint, iris.datapoint(dp_id)))
+            g.add((item, KPI.reportingStatus, KPI.Reported))
+            g.add((item, KPI.value, Literal(value) if isinstance(value, bool) else Literal(str(value), datatype=DECIMAL)))
+        self.store.replace_graphs({iris.g_submission(name, "r1"): g})
+        return sub
+
+    def points(self) -> dict[tuple[str, str], tuple[Decimal, int]]:
+        """(city, data point id) → (% of target, points), for every submission at once."""
+        rows = self.store.select(sparql.load("score_datapoints"), {"set": self.set})
+        return {(str(r["submission"]).split("/")[-2], str(r["dataPoint"]).rsplit("/", 1)[-1]):
+                (Decimal(str(r["percent"])), int(r["points"])) for r in rows}
+
+    def category(self, name: str, code: str) -> tuple[int, int, Decimal, int]:
+        """(points, scored, percent, band points) of one category of submission `name`, from score_categories.rq."""
+        rows = self.store.select(sparql.load("score_categories"), {"submission": self.iris.submission(name, "r1"),
+                                                                   "set": self.set})
+        row = next(r for r in rows if r["node"] == self.iris.category(code))
+        return int(row["points"]), int(row["scored"]), Decimal(str(row["percent"])), int(row["bandPoints"])
+
+
+@pytest.fixture
+def synthetic(staged, iris, tmp_path):
+    s = Synthetic(staged, iris, tmp_path)
+    yield s
+    s.store.close()
+
+
+def test_report_example_four_kpis(synthetic):
+    """Section 5: Education, 4 KPIs scored 1, 3, 4, 1 → 9 of 16 = 56.25 % → "33 – 66 % of target"."""
+    synthetic.submit("four", dict(zip(EDUCATION, [10, 80, 100, 20])))
+    assert [synthetic.points()[("four", dp)][1] for dp in EDUCATION] == [1, 3, 4, 1]
+    assert synthetic.category("four", "SC-EH-ED") == (9, 4, Decimal("56.25"), 2)
+
+
+def test_report_example_three_reported(synthetic):
+    """Section 5: only 3 reported, scored 3, 4, 2 → 9 of 12 = 75 % → "66 – 95 % of target"."""
+    synthetic.submit("three", dict(zip(EDUCATION[:3], [80, 100, 50])))
+    assert synthetic.category("three", "SC-EH-ED") == (9, 3, Decimal("75"), 3)
+
+
+@pytest.mark.parametrize(("value", "points"), [
+    ("0", 1), ("32.99", 1), ("33", 2), ("33.01", 2), ("65.99", 2), ("66", 3), ("94.99", 3), ("95", 4), ("100", 4),
+])
+def test_band_boundaries_are_half_open(synthetic, value, points):
+    """Exactly 33 % is band 2, exactly 66 % band 3, exactly 95 % band 4 ([lower, upper) of kpi:ScoreBand)."""
+    synthetic.submit("edge", {"SC-EH-ED-1C": value})
+    assert synthetic.points()[("edge", "SC-EH-ED-1C")] == (Decimal(value), points)
+
+
+def test_every_submission_is_scored_by_one_query(synthetic):
+    for n, value in enumerate(["10", "50", "90"]):
+        synthetic.submit(f"city{n}", {"SC-EH-ED-1C": value})
+    assert {city: p for (city, _), (_, p) in synthetic.points().items()} == {"city0": 1, "city1": 2, "city2": 3}
+
+
+@pytest.mark.parametrize(("dp", "value", "percent", "points"), [
+    ("EN-EN-AQ-1C-no2", "21", Decimal(1000) / 21, 2),       # lower is better: target ÷ value
+    ("EN-EN-AQ-1C-no2", "5", 100, 4),                       # beating the target is meeting it (capped)
+    ("SC-EH-H-2C", "0", 100, 4),                            # lower is better, value 0: best, no division by zero
+    ("SC-SH-HO-1C", "0", 100, 4),                           # target 0 met
+    ("SC-SH-HO-1C", "0.04", Decimal("99.96"), 4),           # target 0: complement, (100 − value) ÷ 100
+    ("SC-SH-HO-1C", "50", 50, 2),
+    ("SC-SH-SI-1C", "1.0", 100, 4),                         # inside the band
+    ("SC-SH-SI-1C", "0.45", 50, 2),                         # below: value ÷ lower limit
+    ("SC-SH-SI-1C", "2.2", 50, 2),                          # above: upper limit ÷ value
+    ("SC-EH-ED-2C", "100.25", 100, 4),                      # above a higher-is-better target: capped
+    ("EC-I-UP-2A-compact", True, 100, 4),                   # yes/no: the target value
+    ("EC-I-UP-2A-compact", False, 0, 1),
+])
+def test_directions(synthetic, dp, value, percent, points):
+    synthetic.submit("d", {dp: value})
+    got_percent, got_points = synthetic.points()[("d", dp)]
+    assert (round(got_percent, 6), got_points) == (round(Decimal(percent), 6), points)
+
+
+def test_unreported_and_untargeted_data_points_are_left_out(synthetic):
+    synthetic.submit("gaps", {"SC-EH-ED-1C": "100", "SC-EH-H-1C": "82.2"})  # life expectancy has no target
+    assert list(synthetic.points()) == [("gaps", "SC-EH-ED-1C")]
+    assert synthetic.category("gaps", "SC-EH-ED") == (4, 1, Decimal("100"), 4)
+
+
+# -- the real data ------------------------------------------------------------------------------
+def test_alesund_under_international_targets(store, iris):
+    tree = CatalogueTree(store)
+    scored = {s["data_point"]: (s["percent"], s["points"])
+              for s in data_point_scores(store, tree, iris.submission("alesund", "2020-06"),
+                                         iris.benchmark_set("international-targets"))}
+    assert len(scored) == 16  # 17 targets; PM2.5 was not reported
+    assert scored["EN-EN-AQ-1C-no2"] == (47.62, 2)
+    assert scored["SC-EH-H-2C"] == (100, 4) and scored["SC-SH-HO-1C"] == (99.96, 4)
+    assert scored["SC-SH-SI-1C"] == (62, 2)
+
+
+def test_rollup_agrees_with_the_data_point_query(store, iris):
+    """score_categories.rq repeats score_datapoints.rq's scoring block: their points must agree per KPI."""
+    tree = CatalogueTree(store)
+    submission, targets = iris.submission("alesund", "2020-06"), iris.benchmark_set("international-targets")
+    per_kpi: dict[str, list[int]] = {}
+    for s in data_point_scores(store, tree, submission, targets):
+        per_kpi.setdefault(s["kpi"], []).append(s["points"])
+    kpis = rollups(store, tree, [submission], targets)[submission]["kpi"]
+    assert {k["code"]: (k["points"], k["scored"]) for k in kpis} == {c: (sum(p), len(p)) for c, p in per_kpi.items()}
