@@ -208,3 +208,8 @@ def list_sets(store: Store) -> list[dict]:
     return [{"set": str(r["id"]), "title": str(r["title"]), "issued": str(r["issued"]),
              "publisher": str(r["publisher"]), "status": names.get(r["status"], str(r["status"])),
              "benchmarks": int(r["benchmarks"])} for r in rows]
+
+
+def find_set(store: Store, set_id: str) -> dict | None:
+    """One stored set's metadata (as list_sets gives it), or None."""
+    return next((s for s in list_sets(store) if s["set"] == set_id), None)

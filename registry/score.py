@@ -13,11 +13,13 @@ from typing import Any
 from rdflib import URIRef
 
 from . import sparql
-from .namespaces import KPI
+from .namespaces import IRIs, KPI
 from .output import plain
 from .store import Store
+from .submission import City
 
 LEVELS = ("dimension", "subdimension", "category", "kpi")
+PLURAL = {"kpi": "kpis", "category": "categories", "subdimension": "subdimensions", "dimension": "dimensions"}
 DIRECTIONS = {KPI.HigherIsBetter: "higher", KPI.LowerIsBetter: "lower", KPI.TargetBand: "band"}
 
 
@@ -73,6 +75,17 @@ class CatalogueTree:
 def score_bands(store: Store) -> dict[int, str]:
     """Points → the band's label ("95+ % of target" …), from the ontology's kpi:ScoreBand."""
     return {int(r["points"]): str(r["label"]) for r in store.select(sparql.load("list_score_bands"))}
+
+
+def city_scores(store: Store, iris: IRIs, city: City, round_id: str, benchmark_set: dict[str, Any]) -> dict[str, Any]:
+    """Everything scored for one submission against one set (`benchmark_set` as benchmarks.list_sets gives it)."""
+    tree = CatalogueTree(store)
+    submission, targets = iris.submission(city.slug, round_id), iris.benchmark_set(benchmark_set["set"])
+    rolled = rollups(store, tree, [submission], targets)[submission]
+    return {"city": city.slug, "city_name": city.name, "round": round_id,
+            "benchmarks": {**benchmark_set, "iri": str(targets)},
+            "data_points": data_point_scores(store, tree, submission, targets),
+            **{PLURAL[level]: rolled[level] for level in LEVELS}}
 
 
 def data_point_scores(store: Store, catalogue: CatalogueTree, submission: URIRef, benchmark_set: URIRef) -> list[dict[str, Any]]:

@@ -1,0 +1,65 @@
+"""The city report: HTML page, and the benchmark wheel as SVG and PNG, for Ålesund."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.benchmarks import find_set
+from registry.ingest import find_city
+from registry.report import NO_DATA, NO_TARGET, node_states, segments, write_report
+from registry.score import CatalogueTree, city_scores
+from registry.summary import summary
+
+
+@pytest.fixture
+def alesund_data(store, iris):
+    city = find_city(store, "alesund")
+    return {"summary": summary(store, iris, city, "2020-06"),
+            "scores": city_scores(store, iris, city, "2020-06", find_set(store, "international-targets"))}
+
+
+@pytest.fixture
+def written(store, iris, alesund_data, tmp_path):
+    return write_report(store, iris, alesund_data, tmp_path)
+
+
+def test_writes_page_svg_and_png(written):
+    assert [p.name for p in written] == ["alesund-2020-06-wheel.svg", "alesund-2020-06-wheel.png", "alesund-2020-06.html"]
+    svg, png, html = written
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert "Data reported – no targets yet available" in svg.read_text(encoding="utf-8")
+    assert 'src="alesund-2020-06-wheel.svg"' in html.read_text(encoding="utf-8")
+
+
+def test_page_holds_the_summary_tables_and_the_kpi_table(written):
+    html = written[2].read_text(encoding="utf-8")
+    assert "<th>Total</th><td>91</td><td>88</td><td>88</td><td>97 %</td>" in html
+    assert "<th>Total</th><td>112</td><td>107</td><td>107</td><td>96 %</td>" in html
+    assert "Air Pollution: NO2" in html and "47.6 %" in html and "≤ 10" in html
+    assert "Partial – not reported: PM2.5, SO2, O3" in html
+    assert "All reported KPIs were verified." in html
+    assert "status <strong>draft</strong>" in html
+
+
+def test_the_same_data_gives_the_same_files(store, iris, alesund_data, written, tmp_path):
+    again = write_report(store, iris, alesund_data, tmp_path / "again")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in written]
+
+
+def test_segment_colours(store, alesund_data):
+    tree = CatalogueTree(store)
+    states = node_states(tree, alesund_data["scores"], {"EC-ICT-ICT-2C": {"status": "reported"}})
+    assert states["SC-EH-ED"] == 4               # Education: School Enrolment 4 of 4
+    assert states["SC-SH-SI"] == 2               # Social Inclusion: Gender Income Equity 62 %
+    assert states["EC-ICT-ICT-2C"] == NO_TARGET  # reported, no target in the set
+    assert states["SC-SH-FS"] == NO_DATA         # nothing reported in Food Security
+
+
+def test_rings_cover_the_circle(store):
+    tree = CatalogueTree(store)
+    states = {n.key: NO_DATA for n in tree.nodes.values()}
+    parts = segments(tree, states)
+    for level, count in (("dimension", 3), ("kpi", 91)):
+        ring = [s for s in parts if s.node.level == level]
+        assert len(ring) == count and sum(s.width for s in ring) == pytest.approx(360)
+    assert len({s.node.key for s in parts if s.node.level == "category"}) == 27  # 22 names; some recur in several sub-dimensions
