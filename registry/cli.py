@@ -18,6 +18,7 @@ from .config import Settings
 from .querytext import query_form
 from .output import emit_rows, print_table, to_json
 from .publish_commands import publish
+from .score_commands import COMMANDS as SCORE_COMMANDS
 from .server.commands import serve
 from .stats import catalogue_stats
 from .store import open_store
@@ -90,7 +91,7 @@ def query_cmd(settings: Settings, file: Path | None, expression: str | None, fmt
     emit_rows(rows, columns, fmt)
 
 
-for command in (template, validate, import_cmd, export):
+for command in (template, validate, import_cmd, export, *SCORE_COMMANDS):
     main.add_command(command)
 main.add_command(serve)
 main.add_command(publish)
