@@ -14,7 +14,7 @@ from registry.benchmarks import SetInfo, parse_set, validate_set
 from registry.ingest import Context
 from registry.namespaces import KPI
 from registry.score import CatalogueTree, data_point_scores, rollups
-from registry.store import OxigraphStore
+from registry.store import OxigraphStore, Store
 
 DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
 HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note\n"
@@ -31,8 +31,8 @@ TARGETS = HEADER + "".join(f"{dp},100,{unit},higher,,,https://example.org/t,,,\n
 class Synthetic:
     """The real ontology and catalogue, one synthetic benchmark set, and submissions made up per test."""
 
-    def __init__(self, staged, iris, tmp_path: Path) -> None:
-        self.iris, self.store = iris, OxigraphStore()
+    def __init__(self, store: Store, staged, iris, tmp_path: Path) -> None:
+        self.iris, self.store = iris, store
         self.store.replace_graphs({g: staged[g] for g in (iris.g_ontology, iris.g_catalogue, iris.g_inferred)})
         path = tmp_path / "synthetic.csv"
         path.write_text(TARGETS, encoding="utf-8")
@@ -74,9 +74,8 @@ class Synthetic:
 
 @pytest.fixture
 def synthetic(staged, iris, tmp_path):
-    s = Synthetic(staged, iris, tmp_path)
-    yield s
-    s.store.close()
+    with OxigraphStore() as store:
+        yield Synthetic(store, staged, iris, tmp_path)
 
 
 def test_report_example_four_kpis(synthetic):
