@@ -144,8 +144,10 @@ def datasets(store: Store, iris: IRIs, subs: list[Submission]) -> list[Dataset]:
                 (THEME.INTR,), own_data=False, source=UN_SDG_KOS),
     ]
     out += [_city_dataset(iris, [s for s in subs if s.slug == slug]) for slug in sorted({s.slug for s in subs})]
-    taxonomy = str(iris.graph("taxonomy")) + "/"
-    out += [_taxonomy_dataset(g, str(g)[len(taxonomy):]) for g in sorted(found) if str(g).startswith(taxonomy)]
+    taxonomy, repair = str(iris.graph("taxonomy")) + "/", iris.g_taxonomy("repair")
+    out += [_taxonomy_dataset(g, str(g)[len(taxonomy):]) for g in sorted(found)
+            if str(g).startswith(taxonomy) and g != repair]
+    out.append(_repair_dataset(repair))
     return [d for d in out if any(g in found for g in d.graphs)]
 
 
@@ -174,6 +176,19 @@ def _taxonomy_dataset(graph: URIRef, source: str) -> Dataset:
          "nb": "KS' nasjonale indikatortaksonomi for bærekraftsmålene slik den er publisert på data.norge.no og "
                "lastet inn i registeret; publisert på KS' vilkår."},
         (THEME.REGI, THEME.GOVE), (NORWAY,), own_data=False, source=KS_VOCABULARY)
+
+
+def _repair_dataset(graph: URIRef) -> Dataset:
+    """The registry's own corrections of KS's data: ours to license, unlike the taxonomy itself."""
+    return Dataset(
+        "taxonomy/repair", (graph,),
+        {"en": "Repairs of the national SDG indicator taxonomy",
+         "nb": "Rettelser av den nasjonale indikatortaksonomien for bærekraftsmålene"},
+        {"en": "The registry's corrections of defects in KS's published taxonomy (data/taxonomy/repairs.tsv), each "
+               "with the rule that found the defect and the statement it supersedes; KS's data are unchanged.",
+         "nb": "Registerets rettelser av feil i KS' publiserte taksonomi (data/taxonomy/repairs.tsv), hver med "
+               "regelen som fant feilen og utsagnet den erstatter; KS' data er uendret."},
+        (THEME.REGI, THEME.GOVE), (NORWAY,))
 
 
 # ---------------------------------------------------------------------------------------------

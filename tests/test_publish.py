@@ -26,7 +26,10 @@ from registry.store import OxigraphStore
 
 from .conftest import run_cli
 
-DATASETS = ("catalogue", "sdg", "observations/alesund", "observations/trondheim")
+KS_SOURCES = ("de-norske-malepunktene", "developmentsector", "evaluation", "levelofgeography", "quality",
+              "triplebottomline", "u4ssc")
+DATASETS = ("catalogue", "sdg", "observations/alesund", "observations/trondheim",
+            *(f"taxonomy/{s}" for s in KS_SOURCES), "taxonomy/repair")
 CATALOG = URIRef("https://w3id.org/u4ssc-registry/data/catalog")
 
 
@@ -153,7 +156,7 @@ def test_distributions_give_size_checksum_media_type_and_licence_of_their_file(p
         assert int(g.value(d, DCAT.byteSize)) == len(data)
         assert str(g.value(g.value(d, SPDX.checksum), SPDX.checksumValue)) == hashlib.sha256(data).hexdigest()
         assert str(g.value(d, DCAT.mediaType)).startswith("http://www.iana.org/assignments/media-types/")
-        own = not path.startswith("dumps/sdg")
+        own = not path.startswith(("dumps/sdg", *(f"dumps/taxonomy/{s}." for s in KS_SOURCES)))
         assert (g.value(d, DCTERMS.license) == URIRef("http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")) == own
 
 
@@ -305,3 +308,7 @@ def test_every_taxonomy_graph_is_published_under_its_publishers_terms(store, iri
     assert cat.value(dataset, DCTERMS.modified) == Literal("2025-07-15", datatype=XSD.date)  # the data's own date
     for d in cat.objects(dataset, DCAT.distribution):
         assert cat.value(d, DCTERMS.license) is None and cat.value(d, DCTERMS.rights) is not None
+    # the repairs are the registry's own data, under its own licence
+    repair = URIRef("https://w3id.org/u4ssc-registry/data/dataset/taxonomy/repair")
+    for d in cat.objects(repair, DCAT.distribution):
+        assert cat.value(d, DCTERMS.license) is not None
