@@ -38,7 +38,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 
 @dataclass(frozen=True)
 class Segment:
-    """One wedge of the wheel: which node, where (degrees, counter-clockwise from 12 o'clock) and its state."""
+    """One wedge of the wheel: which node, where (degrees clockwise from 12 o'clock) and its state."""
 
     node: Node
     start: float
@@ -88,19 +88,15 @@ def _any_reported(tree: CatalogueTree, node: Node, reported: set[str]) -> bool:
     return any(_any_reported(tree, child, reported) for child in tree.children(node))
 
 
-def categories_of(tree: CatalogueTree, dimension: Node) -> list[Node]:
-    return [c for sub in tree.children(dimension) for c in tree.children(sub)]
-
-
 # -- the wheel -------------------------------------------------------------------------------
 def segments(tree: CatalogueTree, states: dict[str, int | str]) -> list[Segment]:
     """Every KPI gets the same angle; a category or dimension spans its KPIs. Catalogue order runs clockwise."""
-    kpis = [k for d in tree.children() for c in categories_of(tree, d) for k in tree.children(c)]
+    kpis = [k for d in tree.children() for c in tree.categories(d) for k in tree.children(c)]
     step = 360.0 / len(kpis)
     out, angle = [], 0.0
     for dimension in tree.children():
         start_dimension = angle
-        for category in categories_of(tree, dimension):
+        for category in tree.categories(dimension):
             start_category = angle
             for kpi in tree.children(category):
                 out.append(Segment(kpi, angle, step, states[kpi.key]))
@@ -216,7 +212,7 @@ def kpi_table(tree: CatalogueTree, scores: dict[str, Any], results: dict[str, di
             {"code": k.code, "name": k.name, "tier": k.tier, "state": states[k.key],
              "points": [_point_row(p, results.get(p.key, {}), scored.get(p.key), states[p.key]) for p in tree.children(k)]}
             for k in tree.children(c)]}
-        for c in categories_of(tree, d)]} for d in tree.children()]
+        for c in tree.categories(d)]} for d in tree.children()]
 
 
 def _point_row(node: Node, result: dict, score: dict | None, state: int | str) -> dict[str, Any]:
@@ -240,4 +236,4 @@ def rollup_rows(tree: CatalogueTree, scores: dict[str, Any], states: dict[str, i
     """Each dimension's score followed by its categories' scores (None where nothing was scored)."""
     by_code = {r["code"]: r for level in ("dimensions", "categories") for r in scores[level]}
     return [{"level": n.level, "code": n.code, "name": n.name, "score": by_code.get(n.code), "state": states[n.key]}
-            for d in tree.children() for n in [d, *categories_of(tree, d)]]
+            for d in tree.children() for n in [d, *tree.categories(d)]]

@@ -63,13 +63,9 @@ class CatalogueTree:
         """The dimensions (no argument) or a node's children, in catalogue order."""
         return self._children.get(node.iri if node else None, [])
 
-    def of_level(self, level: str) -> list[Node]:
-        return sorted((n for n in self.nodes.values() if n.level == level), key=self.order)
-
-    def ancestor(self, node: Node, level: str) -> Node:
-        while node.level != level:
-            node = self.nodes[node.parent]
-        return node
+    def categories(self, dimension: Node) -> list[Node]:
+        """A dimension's categories across its sub-dimensions, in catalogue order (the wheel's middle ring)."""
+        return [c for sub in self.children(dimension) for c in self.children(sub)]
 
 
 def score_bands(store: Store) -> dict[int, str]:

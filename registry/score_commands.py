@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+
 from . import benchmarks as sets
 from . import sparql
 from .cli_common import Fatal, Refused, err, ready_store, store_options
@@ -196,12 +197,9 @@ def comparison(store: Store, iris: IRIs, columns: list[tuple[City, str]], set_id
     tree = CatalogueTree(store)
     submissions = [iris.submission(city.slug, round_id) for city, round_id in columns]
     rolled = rollups(store, tree, submissions, iris.benchmark_set(set_id))
-    by_code = [{(r["code"]): r for level in ("dimension", "category") for r in rolled[s][level]} for s in submissions]
-    rows = []
-    for dimension in tree.children():
-        nodes = [dimension] + [c for sub in tree.children(dimension) for c in tree.children(sub)]
-        rows += [{"level": n.level, "code": n.code, "name": n.name, "scores": [scores.get(n.code) for scores in by_code]}
-                 for n in nodes]
+    by_code = [{r["code"]: r for level in ("dimension", "category") for r in rolled[s][level]} for s in submissions]
+    rows = [{"level": n.level, "code": n.code, "name": n.name, "scores": [scores.get(n.code) for scores in by_code]}
+            for dimension in tree.children() for n in [dimension, *tree.categories(dimension)]]
     return {"benchmarks": chosen, "columns": [{"city": c.slug, "round": r} for c, r in columns], "rows": rows}
 
 
