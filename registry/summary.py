@@ -53,7 +53,7 @@ def not_reported(store: Store, binding: dict[str, URIRef]) -> list[dict[str, Any
     entries: dict[str, dict[str, Any]] = {}
     for row in store.select(sparql.load("list_not_reported"), binding):
         entry = entries.setdefault(str(row["code"]), {
-            "kpi": str(row["code"]), "name": str(row["name"]), "partial": row["partial"].toPython(),
+            "kpi": str(row["code"]), "name": str(row["name"]), "partial": bool(row["partial"].toPython()),
             "missing": [], "reasons": []})
         entry["missing"].append(str(row["dataPointName"]))
         if "reason" in row and str(row["reason"]) not in entry["reasons"]:
