@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import pyshacl
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
@@ -31,7 +30,7 @@ from .resources import asset_dir
 from .store import Store
 from .submission import Catalogue, Problem, normalise_number, value_literal
 from .tables import DataError, read_table
-from .validate import Report, shapes
+from .validate import Report, rule_of, run_shacl, severity_of, shapes
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 ADMS_STATUS = Namespace("http://purl.org/adms/status/")
@@ -143,11 +142,7 @@ def _benchmark(staged: StagedSet, iris: IRIs, catalogue: Catalogue, row: dict[st
 
 def validate_set(staged: StagedSet, reference: Graph) -> Report:
     """SHACL over the set plus the ontology and catalogue; each finding names its rule and CSV line."""
-    data = Graph()
-    data += reference
-    data += staged.graph
-    _, results, _ = pyshacl.validate(data, shacl_graph=shapes(SHAPES), inference="none", advanced=True,
-                                     allow_warnings=True, abort_on_first=False)
+    results = run_shacl(shapes(SHAPES), reference, staged.graph)
     problems = [_problem(results, r, staged) for r in results.subjects(SH.resultSeverity, None)]
     problems.sort(key=lambda p: (p.line or 0, p.rule, p.message))
     return Report(staged.source, problems, results)
@@ -157,13 +152,11 @@ def _problem(results: Graph, result, staged: StagedSet) -> Problem:
     focus, value = results.value(result, SH.focusNode), results.value(result, SH.value)
     if value in staged.lines:  # a set-level rule that names the offending benchmark
         focus = value
-    rule = None
-    for source in (results.value(result, SH.sourceConstraint), results.value(result, SH.sourceShape)):
-        rule = rule or (source is not None and shapes(SHAPES).value(source, KPI.ruleId))
+    rule = rule_of(results, result, shapes(SHAPES))
     message = str(results.value(result, SH.resultMessage) or "")
     dp = staged.graph.value(focus, KPI.benchmarkFor)
     return Problem(rule=str(rule or message.split(":", 1)[0]), message=message,
-                   severity=str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+                   severity=severity_of(results, result),
                    file=staged.source, line=staged.lines.get(focus), focus=str(focus),
                    data_point=str(dp).rsplit("/", 1)[-1] if dp is not None else f"(set {staged.info.id})")
 

@@ -23,7 +23,6 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
@@ -34,6 +33,7 @@ from .namespaces import IRIs, KPI, SH, slug
 from .resources import asset_dir, project_root
 from .store import Store
 from .tables import DataError, read_table
+from .validate import rule_of, scratch_store, severity_of, shacl_results
 
 REPAIR = "repair"  # the repair graph's source name; no file may take it
 WILDCARD = "*"
@@ -430,9 +430,7 @@ def context_graph(store: Store, iris: IRIs) -> Graph:
 def validate_taxonomy(iris: IRIs, published: Mapping[str, Graph], context: Graph,
                       repairs: Sequence[Repair]) -> DefectReport:
     """Check the published graphs as they are, then with the repair graph, and say which defects it resolves."""
-    data = ox.Store()
-    for g in (context, *published.values()):
-        data.bulk_load(g.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    data = scratch_store(context, *published.values())
     found = check(data)
     repair = repair_graph(iris, published, repairs)
     data.bulk_load(repair.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
@@ -445,28 +443,18 @@ def validate_taxonomy(iris: IRIs, published: Mapping[str, Graph], context: Graph
 
 
 def check(data: ox.Store) -> list[Finding]:
-    """Run shapes/taxonomy.ttl over `data`, sorted by rule and focus node.
-
-    pyshacl evaluates each SHACL-SPARQL constraint once per focus node; on an Oxigraph store that
-    costs milliseconds, on an rdflib graph about a hundred times more (minutes for KS's files).
-    """
-    _, results, _ = pyshacl.validate(
-        data, shacl_graph=taxonomy_shapes(), inference="none", advanced=True, allow_warnings=True, inplace=True,
-    )
+    """Run shapes/taxonomy.ttl over `data`, sorted by rule and focus node."""
+    results = shacl_results(taxonomy_shapes(), data)
     findings = [_finding(results, r) for r in results.subjects(RDF.type, SH.ValidationResult)]
     return sorted(findings, key=lambda f: (_rule_order(f.rule), f.focus, f.path or "", f.value or ""))
 
 
 def _finding(results: Graph, result: Node) -> Finding:
-    shapes = taxonomy_shapes()
-    rule = next((shapes.value(source, KPI.ruleId) for source in
-                 (results.value(result, SH.sourceConstraint), results.value(result, SH.sourceShape))
-                 if source is not None and shapes.value(source, KPI.ruleId) is not None), None)
     message = str(results.value(result, SH.resultMessage) or "")
     path, value = results.value(result, SH.resultPath), results.value(result, SH.value)
     return Finding(
-        rule=str(rule or message.split(":", 1)[0]),
-        severity=str(results.value(result, SH.resultSeverity)).rsplit("#", 1)[-1],
+        rule=rule_of(results, result, taxonomy_shapes()) or message.split(":", 1)[0],
+        severity=severity_of(results, result),
         focus=str(results.value(result, SH.focusNode)), message=message,
         path=str(path) if path is not None else None, value=str(value) if value is not None else None,
     )
