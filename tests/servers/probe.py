@@ -3,7 +3,7 @@
 Usage (key=value lines as printed by `virtuoso.sh start` / `oxigraph.sh start`):
 
     tests/servers/virtuoso.sh status DIR > /tmp/v.env
-    .venv/bin/python tests/servers/probe.py /tmp/v.env [more.env ...]
+    .venv/bin/python tests/servers/probe.py /tmp/v.env [more.env ...] [--only=queries,updates,gsp,misc,batches]
 
 With several env files the results are printed side by side.  Nothing is
 asserted: this is a diagnostic that prints what each server answers.  It
@@ -53,7 +53,7 @@ class Server:
     def gsp(self, method: str, graph: str | None, body: bytes | None = None,
             ctype: str = "text/turtle", accept: str = "application/n-triples") -> requests.Response:
         params = {"graph": graph} if graph else {"default": ""}
-        headers = {"Accept": accept}
+        headers = {"Accept": accept} if method == "GET" else {}
         if body is not None:
             headers["Content-Type"] = ctype
         return self.s.request(method, self.gsp_url, params=params, data=body, headers=headers,
@@ -168,7 +168,11 @@ def run_updates(servers: list[Server]) -> None:
         ("DROP GRAPH (missing, not silent)", "DROP GRAPH <urn:x-probe:never>", []),
         ("CLEAR GRAPH (missing)", "CLEAR GRAPH <urn:x-probe:never>", []),
         ("CREATE GRAPH", f"CREATE GRAPH <{g3}>", []),
-        ("INSERT DATA typed", f'INSERT DATA {{ GRAPH <{g1}> {{ ex:s ex:dec 96.00 ; ex:dec2 "96.50"^^xsd:decimal ; ex:int "007"^^xsd:integer ; ex:ym "2024-01"^^xsd:gYearMonth ; ex:b true ; ex:b2 "1"^^xsd:boolean ; ex:l "hei"@nb ; ex:str "s"^^xsd:string ; ex:dbl 1.5e0 ; ex:u "Ø" ; ex:bn [ ex:p 1 ] }} }}', [g1]),
+        ("INSERT DATA typed", f'INSERT DATA {{ GRAPH <{g1}> {{ ex:s ex:dec 96.00 ; ex:dec2 "96.50"^^xsd:decimal ; ex:int "007"^^xsd:integer ; ex:ym "2024-01"^^xsd:gYearMonth ; ex:b true ; ex:b2 "1"^^xsd:boolean ; ex:l "hei"@nb ; ex:str "s"^^xsd:string ; ex:dbl 1.5e0 ; ex:u "Ø" ; ex:gy "2024"^^xsd:gYear ; ex:date "2024-01-31"^^xsd:date }} }}', [g1]),
+        ("INSERT DATA with _:b1 bnode", f"INSERT DATA {{ GRAPH <{g3}> {{ ex:s ex:bn _:b1 . _:b1 ex:p 1 }} }}", [g3]),
+        ("INSERT DATA with [ ] bnode", f"INSERT DATA {{ GRAPH <{g3}> {{ ex:s ex:bn [ ex:p 1 ] }} }}", [g3]),
+        ("INSERT {} WHERE {} with bnodes", f"INSERT {{ GRAPH <{g3}> {{ ex:s ex:bn _:b1 . _:b1 ex:p 1 . ex:s ex:bn [ ex:p 2 ] }} }} WHERE {{}}", [g3]),
+        ("DROP SILENT g3", f"DROP SILENT GRAPH <{g3}>", []),
         ("INSERT DATA dup (set semantics)", f"INSERT DATA {{ GRAPH <{g1}> {{ ex:s ex:int 7 }} }}", [g1]),
         ("COPY g1 TO g2", f"COPY <{g1}> TO <{g2}>", [g2]),
         ("ADD g1 TO g3", f"INSERT DATA {{ GRAPH <{g3}> {{ ex:x ex:y ex:z }} }} ; ADD <{g1}> TO <{g3}>", [g3]),
@@ -192,6 +196,20 @@ def run_updates(servers: list[Server]) -> None:
             print(f"  {s.name:9} {status}")
             for g in graphs:
                 print(f"  {s.name:9}   <{g}>: {graph_dump(s, g)}")
+            if name.startswith("INSERT DATA typed"):
+                q = (f"SELECT ?p (STR(?o) AS ?lex) (DATATYPE(?o) AS ?dt) (LANG(?o) AS ?lang) "
+                     f"{{ GRAPH <{g1}> {{ ex:s ?p ?o }} FILTER(isLiteral(?o)) }} ORDER BY ?p")
+                print(f"  {s.name:9}   STR/DATATYPE of stored literals: {show(s.query(q))}")
+                q = f'SELECT ?p {{ GRAPH <{g1}> {{ ex:s ?p ?o }} FILTER(?o = true) }}'
+                print(f"  {s.name:9}   FILTER(?o = true): {show(s.query(q))}")
+                q = f'SELECT ?p {{ GRAPH <{g1}> {{ ex:s ?p 96.0 }} }}'
+                print(f"  {s.name:9}   match stored 96.00 with 96.0: {show(s.query(q))}")
+                q = f'SELECT ?p {{ GRAPH <{g1}> {{ ex:s ?p "s" }} }}'
+                print(f"  {s.name:9}   match stored 's'^^xsd:string with 's': {show(s.query(q))}")
+                q = f'SELECT ?p {{ GRAPH <{g1}> {{ ex:s ?p "hei"@NB }} }}'
+                print(f"  {s.name:9}   match stored 'hei'@nb with 'hei'@NB: {show(s.query(q))}")
+                q = f'SELECT ?p {{ GRAPH <{g1}> {{ ex:s ?p "2024-01"^^xsd:gYearMonth }} }}'
+                print(f"  {s.name:9}   match stored gYearMonth: {show(s.query(q))}")
             if name.startswith("property paths"):
                 for q in (f"SELECT ?x {{ GRAPH <{g3}> {{ ex:a ex:sub* ?x }} }} ORDER BY ?x",
                           f"SELECT ?x {{ GRAPH <{g3}> {{ ex:a ex:sub+ ?x }} }} ORDER BY ?x",
@@ -203,17 +221,34 @@ def run_updates(servers: list[Server]) -> None:
 
 def run_batches(servers: list[Server]) -> None:
     g = "urn:x-probe:batch"
+
+    def plain(n: int) -> str:  # one full triple per line
+        return "\n".join(f'<urn:x-probe:s{i}> ex:v {i} .' for i in range(n))
+
+    def shared(n: int) -> str:  # two triples per subject with ';'
+        return "\n".join(f'<urn:x-probe:s{i}> ex:v {i} ; ex:l "label number {i}"@en .' for i in range(n // 2))
+
     for s in servers:
         s.update(f"DROP SILENT GRAPH <{g}>")
-        for n in (1000, 10000, 50000, 100000):
-            triples = "\n".join(f'<urn:x-probe:s{i}> ex:v {i} ; ex:l "label number {i}"@en .' for i in range(n // 2))
-            body = f"INSERT DATA {{ GRAPH <{g}> {{\n{triples}\n}} }}"
+        for shape, make in (("plain", plain), ("';'-lists", shared)):
+            for n in (1000, 5000, 9000, 9990, 10010, 20000, 100000):
+                body = f"INSERT DATA {{ GRAPH <{g}> {{\n{make(n)}\n}} }}"
+                t0 = time.monotonic()
+                r = s.update(body)
+                dt = time.monotonic() - t0
+                cnt = s.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+                msg = show(cnt) if r.status_code < 400 else " ".join(r.text.split())[:110]
+                print(f"  {s.name:9} INSERT DATA {shape:9} {n:6} triples ({len(body) // 1024:5} KiB): "
+                      f"HTTP {r.status_code} in {dt:5.1f}s -> {msg}")
+                s.update(f"DROP SILENT GRAPH <{g}>")
+        for n in (100000, 500000):
+            nt = "\n".join(f'<urn:x-probe:s{i}> <http://example.org/v> "{i}"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+                            for i in range(n)).encode()
             t0 = time.monotonic()
-            r = s.update(body)
+            r = s.gsp("PUT", g, nt, ctype="application/n-triples")
             dt = time.monotonic() - t0
             cnt = s.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
-            msg = show(cnt) if r.status_code < 400 else " ".join(r.text.split())[:200]
-            print(f"  {s.name:9} INSERT DATA {n:6} triples ({len(body) // 1024} KiB): HTTP {r.status_code} in {dt:.1f}s -> {msg}")
+            print(f"  {s.name:9} GSP PUT n-triples {n:6} triples ({len(nt) // 1024} KiB): HTTP {r.status_code} in {dt:5.1f}s -> {show(cnt)}")
             s.update(f"DROP SILENT GRAPH <{g}>")
 
 
@@ -226,7 +261,7 @@ def run_gsp(servers: list[Server]) -> None:
         print(f"  {s.name:9} GSP PUT -> {r.status_code}")
         r = s.gsp("PUT", g, ttl)
         print(f"  {s.name:9} GSP PUT again -> {r.status_code}")
-        r = s.gsp("POST", g, b"<http://example.org/s> <http://example.org/q> 1 .\n", ctype="application/n-triples")
+        r = s.gsp("POST", g, b'<http://example.org/s> <http://example.org/q> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n', ctype="application/n-triples")
         print(f"  {s.name:9} GSP POST n-triples -> {r.status_code}")
         r = s.gsp("GET", g)
         print(f"  {s.name:9} GSP GET n-triples -> {r.status_code} {r.headers.get('Content-Type')}: {' '.join(r.text.split())[:300]}")
@@ -246,31 +281,43 @@ def run_gsp(servers: list[Server]) -> None:
 
 
 def run_misc(servers: list[Server]) -> None:
+    def ct(r: requests.Response) -> str:
+        return f"{r.status_code} {r.headers.get('Content-Type')}"
+
     for s in servers:
-        r = s.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
-        print(f"  {s.name:9} triples in default graph (no FROM): {show(r)}")
-        r = s.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
-        print(f"  {s.name:9} named graphs: {show(r)[:300]}")
-        r = s.query("ASK {}", accept="application/sparql-results+xml")
-        print(f"  {s.name:9} ASK as XML -> {r.status_code} {r.headers.get('Content-Type')}")
-        r = s.query("CONSTRUCT { <urn:a> <urn:b> ?x } { BIND(1 AS ?x) }", accept="text/turtle")
-        print(f"  {s.name:9} CONSTRUCT turtle -> {r.status_code} {r.headers.get('Content-Type')}: {' '.join(r.text.split())[:120]}")
-        r = s.query("CONSTRUCT { <urn:a> <urn:b> ?x } { BIND(1 AS ?x) }", accept="application/n-triples")
-        print(f"  {s.name:9} CONSTRUCT n-triples -> {r.status_code} {r.headers.get('Content-Type')}: {' '.join(r.text.split())[:120]}")
-        r = s.query("SELECT * { ?s ?p ?o } LIMIT 1", accept="text/csv")
-        print(f"  {s.name:9} SELECT as CSV -> {r.status_code} {r.headers.get('Content-Type')}")
-        r = s.s.get(s.query_url, params={"query": "SELECT (1 AS ?x) {}"}, headers={"Accept": "application/sparql-results+json"})
-        print(f"  {s.name:9} GET query -> {r.status_code} {r.headers.get('Content-Type')}")
-        r = s.s.post(s.query_url, data=(P + "SELECT (1 AS ?x) {}").encode(),
-                     headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
-        print(f"  {s.name:9} POST application/sparql-query -> {r.status_code} {r.headers.get('Content-Type')}")
-        r = s.s.post(s.update_url, data=b"CLEAR SILENT GRAPH <urn:x-probe:none>",
-                     headers={"Content-Type": "application/sparql-update"}, auth=s.auth)
-        print(f"  {s.name:9} POST application/sparql-update -> {r.status_code} {r.headers.get('Content-Type')}")
-        r = s.query("SELEKT nonsense")
-        print(f"  {s.name:9} syntax error -> {r.status_code} {r.headers.get('Content-Type')}: {' '.join(r.text.split())[:100]}")
-        r = s.s.post(s.query_url, data={"update": "INSERT DATA { GRAPH <urn:x-probe:anon> { <urn:a> <urn:b> <urn:c> } }"})
-        print(f"  {s.name:9} anonymous update on query endpoint -> {r.status_code}")
+        checks = [
+            ("triples in default graph (no FROM)", lambda: show(s.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"))),
+            ("named graphs", lambda: show(s.query(
+                "SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"))[:300]),
+            ("ASK as XML", lambda: ct(s.query("ASK {}", accept="application/sparql-results+xml"))),
+            ("CONSTRUCT turtle", lambda: (lambda r: ct(r) + ": " + " ".join(r.text.split())[:120])(
+                s.query("CONSTRUCT { <urn:a> <urn:b> ?x } { BIND(1 AS ?x) }", accept="text/turtle"))),
+            ("CONSTRUCT n-triples", lambda: (lambda r: ct(r) + ": " + " ".join(r.text.split())[:120])(
+                s.query("CONSTRUCT { <urn:a> <urn:b> ?x } { BIND(1 AS ?x) }", accept="application/n-triples"))),
+            ("SELECT as CSV", lambda: ct(s.query("SELECT (1 AS ?x) {}", accept="text/csv"))),
+            ("SELECT as TSV", lambda: ct(s.query("SELECT (1 AS ?x) {}", accept="text/tab-separated-values"))),
+            ("SELECT, Accept */*", lambda: ct(s.query("SELECT (1 AS ?x) {}", accept="*/*"))),
+            ("GET ?query=", lambda: ct(s.s.get(s.query_url, params={"query": "SELECT (1 AS ?x) {}"},
+                                                headers={"Accept": "application/sparql-results+json"}, timeout=20))),
+            ("POST application/sparql-query", lambda: ct(s.s.post(
+                s.query_url, data=b"SELECT (1 AS ?x) {}", timeout=10,
+                headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"}))),
+            ("POST application/sparql-update", lambda: ct(s.s.post(
+                s.update_url, data=b"CLEAR SILENT GRAPH <urn:x-probe:none>", auth=s.auth, timeout=10,
+                headers={"Content-Type": "application/sparql-update"}))),
+            ("syntax error", lambda: (lambda r: ct(r) + ": " + " ".join(r.text.split())[:100])(s.query("SELEKT nonsense"))),
+            ("anonymous update on query endpoint", lambda: ct(s.s.post(
+                s.query_url, data={"update": "INSERT DATA { GRAPH <urn:x-probe:anon> { <urn:a> <urn:b> <urn:c> } }"},
+                timeout=20))),
+            ("update sent as query=", lambda: ct(s.s.post(
+                s.update_url, data={"query": "CLEAR SILENT GRAPH <urn:x-probe:none>"}, auth=s.auth, timeout=20))),
+        ]
+        for name, fn in checks:
+            try:
+                out = fn()
+            except Exception as e:  # noqa: BLE001 - diagnostic
+                out = f"EXC {type(e).__name__}"
+            print(f"  {s.name:9} {name}: {out}")
 
 
 def main(argv: list[str]) -> int:

@@ -19,6 +19,8 @@
 #   VIRTUOSO_QUERY_TIMEOUT=120     [SPARQL] MaxQueryExecutionTime, seconds
 #   VIRTUOSO_MAX_ROWS=1000000      [SPARQL] ResultSetMaxRows
 #   VIRTUOSO_BUFFERS=40000         NumberOfBuffers (8 KiB pages; 40000 = ~330 MB)
+# ENV_* variables are assigned dynamically by load_env (printf -v).
+# shellcheck disable=SC2154
 set -euo pipefail
 
 PROG=$(basename "$0")
@@ -34,6 +36,9 @@ SERVER_BIN=virtuoso-t
 ISQL_BIN=isql-vt
 
 die() { echo "$PROG: error: $*" >&2; exit 1; }
+check_port() { # name value
+    [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a port number (1-65535), got '$2'"
+}
 log() { echo "$PROG: $*" >&2; }
 
 usage() {
@@ -48,7 +53,7 @@ port_in_use() { # host port -> 0 if something accepts connections there
 
 gen_password() {
     local p
-    p=$(head -c 64 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20) || true
+    p=$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20) || true
     [ -n "$p" ] || p="t$(date +%s%N)"
     printf '%s' "$p"
 }
@@ -99,6 +104,18 @@ isql() { # sqlport password SQL... ; fails on any SQL error
     fi
 }
 
+LAUNCHED_PID="" LAUNCHED_DIR=""
+kill_launched() { # EXIT trap of a failed start: stop the server it launched
+    [ -n "$LAUNCHED_PID" ] || return 0
+    if kill -0 "$LAUNCHED_PID" 2>/dev/null; then
+        log "stopping the half-started server (pid $LAUNCHED_PID)"
+        kill -TERM "$LAUNCHED_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$LAUNCHED_PID" 2>/dev/null || break; sleep 0.2; done
+        kill -KILL "$LAUNCHED_PID" 2>/dev/null || true
+    fi
+    rm -f "$LAUNCHED_DIR/virtuoso.pid"
+}
+
 # ---------------------------------------------------------------- install
 cmd_install() {
     if command -v "$SERVER_BIN" >/dev/null 2>&1 && command -v "$ISQL_BIN" >/dev/null 2>&1; then
@@ -125,6 +142,7 @@ cmd_install() {
         printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
         $SUDO chmod 755 /usr/sbin/policy-rc.d
         made_policy=1
+        # shellcheck disable=SC2064  # expand $SUDO now, on purpose
         trap "$SUDO rm -f /usr/sbin/policy-rc.d" EXIT
     fi
     log "apt-get update"
@@ -265,6 +283,11 @@ cmd_start() {
     local dir; dir=$(abs_dir "${1:-}")
     command -v "$SERVER_BIN" >/dev/null 2>&1 || die "$SERVER_BIN not installed: run '$0 install' first"
     command -v curl >/dev/null 2>&1 || die "curl is required"
+    [[ "$HOST" =~ ^127\.[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "VIRTUOSO_HOST must be a loopback address 127.x.y.z, got '$HOST'"
+    check_port VIRTUOSO_HTTP_PORT "$HTTP_PORT"
+    check_port VIRTUOSO_SQL_PORT "$SQL_PORT"
+    [[ "$START_TIMEOUT" =~ ^[0-9]+$ ]] || die "VIRTUOSO_START_TIMEOUT must be a number of seconds"
+    [[ "$BUFFERS" =~ ^[0-9]+$ ]] && [ "$BUFFERS" -ge 1000 ] || die "VIRTUOSO_BUFFERS must be a number >= 1000"
     mkdir -p "$dir"
     local pid; pid=$(read_pid "$dir")
     if pid_alive "$pid"; then
@@ -274,9 +297,11 @@ cmd_start() {
     port_in_use "$HOST" "$SQL_PORT" && die "port $HOST:$SQL_PORT is already in use (set VIRTUOSO_SQL_PORT)"
 
     local fresh=1 dba_pw user user_pw
+    local open_update=${VIRTUOSO_OPEN_UPDATE:-0} default_graph=${VIRTUOSO_DEFAULT_GRAPH:-}
     if [ -f "$dir/db/virtuoso.db" ] && load_env "$dir"; then
-        fresh=0   # restart of a stopped instance: keep its data and credentials
+        fresh=0   # restart of a stopped instance: keep its data, credentials and grants
         dba_pw=$ENV_dba_password; user=$ENV_user; user_pw=$ENV_password
+        open_update=${ENV_open_update:-0}; default_graph=${ENV_default_graph:-}
     elif [ -e "$dir/db" ]; then
         die "$dir/db exists but is not a database made by this script; use an empty DIR"
     else
@@ -287,6 +312,7 @@ cmd_start() {
         check_password VIRTUOSO_PASSWORD "$user_pw"
         [[ "$user" =~ ^[A-Za-z][A-Za-z0-9_]*$ ]] || die "VIRTUOSO_USER must match [A-Za-z][A-Za-z0-9_]*"
         [ "$user" != dba ] && [ "$user" != SPARQL ] && [ "$user" != dav ] || die "VIRTUOSO_USER must not be dba, dav or SPARQL"
+        [[ "$default_graph" =~ ^[^\'\<\>\ ]*$ ]] || die "bad VIRTUOSO_DEFAULT_GRAPH"
     fi
     mkdir -p "$dir/db" "$dir/vsp" "$dir/load"
     write_ini "$dir"
@@ -298,20 +324,20 @@ cmd_start() {
         >"$dir/virtuoso.out" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/virtuoso.pid"
+    # Any failure from here on must not leave a half-set-up server behind.
+    LAUNCHED_PID=$pid LAUNCHED_DIR=$dir
+    trap kill_launched EXIT
+    trap "exit 130" INT TERM HUP
 
     local base="http://$HOST:$HTTP_PORT"
     local deadline=$((SECONDS + START_TIMEOUT))
     until http_ask "$base/sparql"; do
         if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 25 "$dir/virtuoso.log" "$dir/virtuoso.out" >&2 2>/dev/null || true
-            rm -f "$dir/virtuoso.pid"
+            tail -n 25 "$dir/virtuoso.log" >&2 2>/dev/null || true
             die "virtuoso-t exited during start-up (log: $dir/virtuoso.log)"
         fi
         if [ $SECONDS -ge $deadline ]; then
             tail -n 25 "$dir/virtuoso.log" >&2 2>/dev/null || true
-            kill -TERM "$pid" 2>/dev/null || true
-            sleep 2; kill -KILL "$pid" 2>/dev/null || true
-            rm -f "$dir/virtuoso.pid"
             die "virtuoso did not answer on $base/sparql within ${START_TIMEOUT}s"
         fi
         sleep 0.5
@@ -321,24 +347,22 @@ cmd_start() {
         # One-time set-up of a new database (it starts with dba/dba).
         local sql="DB.DBA.USER_CREATE('$user', '$user_pw');
 GRANT SPARQL_UPDATE TO \"$user\";"
-        if [ "${VIRTUOSO_OPEN_UPDATE:-0}" = 1 ]; then
+        if [ "$open_update" = 1 ]; then
             sql="$sql
 GRANT SPARQL_UPDATE TO \"SPARQL\";"
         fi
-        if [ -n "${VIRTUOSO_DEFAULT_GRAPH:-}" ]; then
-            [[ "$VIRTUOSO_DEFAULT_GRAPH" =~ ^[^\'\<\>\ ]+$ ]] || die "bad VIRTUOSO_DEFAULT_GRAPH"
+        if [ -n "$default_graph" ]; then
             sql="$sql
-INSERT INTO DB.DBA.SYS_SPARQL_HOST (SH_HOST, SH_GRAPH_URI) VALUES ('%', '$VIRTUOSO_DEFAULT_GRAPH');"
+INSERT INTO DB.DBA.SYS_SPARQL_HOST (SH_HOST, SH_GRAPH_URI) VALUES ('%', '$default_graph');"
         fi
         sql="$sql
 DB.DBA.USER_PASSWORD_SET('dav', '$(gen_password)');
 DB.DBA.USER_PASSWORD_SET('dba', '$dba_pw');"
-        if ! isql "$SQL_PORT" dba "$sql"; then
-            kill -TERM "$pid" 2>/dev/null || true
-            die "initial SQL set-up failed (see above)"
-        fi
+        isql "$SQL_PORT" dba "$sql" || die "initial SQL set-up failed (see above)"
         isql "$SQL_PORT" "$dba_pw" "checkpoint;" || die "checkpoint with the new dba password failed"
-        cat >"$dir/endpoints.env" <<EOF
+    fi
+    # (Re)written on every start: ports may differ from the previous run.
+    cat >"$dir/endpoints.env" <<EOF
 server=virtuoso
 endpoint=$base/sparql
 query=$base/sparql
@@ -349,19 +373,19 @@ auth=digest
 user=$user
 password=$user_pw
 dba_password=$dba_pw
-open_update=${VIRTUOSO_OPEN_UPDATE:-0}
-default_graph=${VIRTUOSO_DEFAULT_GRAPH:-}
+open_update=$open_update
+default_graph=$default_graph
 sql=$HOST:$SQL_PORT
 dir=$dir
 EOF
-        chmod 600 "$dir/endpoints.env"
-    fi
+    chmod 600 "$dir/endpoints.env"
     # The update account must really be able to write (digest auth).
     if ! curl -fsS --max-time 10 --digest -u "$user:$user_pw" \
             --data-urlencode 'update=CLEAR SILENT GRAPH <urn:x-test:startup-probe>' \
             "$base/sparql-auth" >/dev/null; then
         die "server is up but update as '$user' on $base/sparql-auth failed"
     fi
+    trap - EXIT INT TERM HUP
     log "virtuoso ready in $((SECONDS - t0))s (pid $pid, data in $dir)"
     print_env "$dir"
     echo "pid=$pid"
@@ -378,14 +402,13 @@ cmd_stop() {
     fi
     # Clean shutdown: checkpoint + exit via SQL; then SIGTERM; then SIGKILL.
     if load_env "$dir" && [ -n "${ENV_dba_password:-}" ] && [ -n "${ENV_sql:-}" ]; then
-        timeout 30 "$ISQL_BIN" "$ENV_sql" dba "$ENV_dba_password" "EXEC=shutdown;" >/dev/null 2>&1 || true
+        timeout 15 "$ISQL_BIN" "$ENV_sql" dba "$ENV_dba_password" "EXEC=shutdown;" >/dev/null 2>&1 || true
     fi
-    local i
-    for i in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.2; done
+    for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
     if pid_alive "$pid"; then
         log "SQL shutdown did not stop pid $pid; sending SIGTERM"
         kill -TERM "$pid" 2>/dev/null || true
-        for i in $(seq 1 75); do pid_alive "$pid" || break; sleep 0.2; done
+        for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
     fi
     if pid_alive "$pid"; then
         log "pid $pid ignored SIGTERM; sending SIGKILL"
