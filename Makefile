@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 # Debian packages the test suite drives: headless Chromium for the browser tests.
 TEST_DEBS := chromium
 
-.PHONY: serve test install build debian-deps screenshots clean
+.PHONY: serve test test-remote servers install build debian-deps screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,18 @@ debian-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "missing Debian packages:$$missing (run as root to install; their tests skip, or fail with CI=true)"; fi
 
+# The remote tests (marker `remote`) start Virtuoso and the Oxigraph server themselves (tests/remote.py),
+# installing them first when missing; without root their tests skip, or fail with CI=true.
 test: install debian-deps
 	$(BIN)/python -m pytest -q
+
+# Virtuoso Open Source 7 (apt-get, needs root) and the Oxigraph server (pip into the venv); idempotent.
+servers: install
+	bash tests/servers/virtuoso.sh install
+	VENV=$(VENV) bash tests/servers/oxigraph.sh install
+
+test-remote: servers
+	$(BIN)/python -m pytest -q -m remote
 
 screenshots: install debian-deps
 	KPI_REGISTRY_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m browser

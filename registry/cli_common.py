@@ -6,13 +6,17 @@ Feature modules define their own click commands with these helpers; `registry.cl
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .build import build, is_built
-from .config import Settings
+from .config import ConfigError, Settings
 from .sparql import QueryError
 from .store import Store, StoreError, open_store
 from .tables import DataError
@@ -39,22 +43,49 @@ class RegistryGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except (DataError, StoreError, QueryError, OSError) as exc:
+        except (DataError, StoreError, QueryError, ConfigError, OSError) as exc:
             raise Fatal(str(exc)) from None
 
 
 def store_options(func: Callable) -> Callable:
-    """`--store` and `--base-iri` on every verb; resolves them into Settings once."""
+    """The store's options on every verb (an embedded directory, or a remote SPARQL server); resolved
+    into Settings once. Credentials are read from the environment or --store-config, never from flags."""
 
-    @click.option("--store", "store_path", metavar="DIR", envvar="KPI_REGISTRY_STORE",
-                  help="Embedded store directory (default .store/; ':memory:' for a throwaway store).")
+    @click.option("--store", "store_path", metavar="DIR",
+                  help="Embedded store directory (default .store/ or $KPI_REGISTRY_STORE; ':memory:' for a throwaway store).")
+    @click.option("--endpoint", metavar="URL",
+                  help="Use a remote SPARQL 1.1 server: its query endpoint (or $KPI_REGISTRY_ENDPOINT).")
+    @click.option("--update-endpoint", metavar="URL", help="Its SPARQL Update endpoint (default: --endpoint).")
+    @click.option("--gsp-endpoint", metavar="URL",
+                  help="Its Graph Store Protocol endpoint, for bulk loads (default: none, INSERT DATA in batches).")
+    @click.option("--store-config", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+                  help="TOML or INI file with a [store] section: endpoints, auth, user, password, token, timeouts "
+                       "(or $KPI_REGISTRY_STORE_CONFIG).")
     @click.option("--base-iri", metavar="IRI", envvar="KPI_REGISTRY_BASE_IRI",
                   help="Base of the IRIs the registry mints (default https://w3id.org/u4ssc-registry/).")
     @functools.wraps(func)
-    def wrapper(store_path: str | None, base_iri: str | None, **kwargs):
-        return func(settings=Settings.from_env(store_path, base_iri), **kwargs)
+    def wrapper(store_path: str | None, endpoint: str | None, update_endpoint: str | None, gsp_endpoint: str | None,
+                store_config: Path | None, base_iri: str | None, **kwargs):
+        endpoints = {"endpoint": endpoint, "update_endpoint": update_endpoint, "gsp_endpoint": gsp_endpoint}
+        settings = Settings.from_env(store_path, base_iri, endpoints=endpoints, store_config=store_config)
+        return func(settings=replace(settings, store=replace(settings.store, progress=load_bar)), **kwargs)
 
     return wrapper
+
+
+LARGE_LOAD = 100_000  # triples; a smaller load takes seconds and a bar would only flicker
+
+
+@contextmanager
+def load_bar(graph: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for a large load into a remote server (none when stderr is not a terminal)."""
+    if total < LARGE_LOAD or not err.is_terminal:
+        yield lambda n: None
+        return
+    columns = (TextColumn("loading {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(graph.rsplit("/graph/", 1)[-1], total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def progress(label: str) -> Callable[[str], None]:

@@ -37,9 +37,10 @@ def store(staged):
     s.close()
 
 
-def run_cli(*args: str, cwd: Path | None = None, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-    """Run `kpi-registry` in its own process, as a user would."""
-    env = {**os.environ, "COLUMNS": "200"}
+def run_cli(*args: str, cwd: Path | None = None, check: bool = True, input: str | None = None,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `kpi-registry` in its own process, as a user would (`env`: extra environment variables)."""
+    env = {**os.environ, "COLUMNS": "200", **(env or {})}
     env.pop("KPI_REGISTRY_STORE", None)
     proc = subprocess.run(
         [sys.executable, "-m", "registry.cli", *args], cwd=cwd or ROOT, env=env,
@@ -48,3 +49,7 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = True, input: str 
     if check and proc.returncode != 0:
         raise AssertionError(f"kpi-registry {' '.join(args)} exited {proc.returncode}:\n{proc.stderr}")
     return proc
+
+
+# Real SPARQL servers (tests/servers/) and the store fixture over every backend.
+from .remote import any_store, oxigraph_server, remote_server, virtuoso_server  # noqa: E402, F401

@@ -15,9 +15,9 @@ from flask import Blueprint, Flask, current_app
 
 from ..config import Settings
 from ..namespaces import IRIs
-from ..store import Store, open_store
-from .executor import Limits, QueryPool
-from .freshness import StoreWatch
+from ..store import RemoteStore, Store, open_store
+from .executor import DirectQueries, Limits, QueryPool, query_runner
+from .freshness import StoreWatch, TtlWatch
 from .pages import template_helpers
 
 EXTENSION = "kpi_registry"
@@ -32,6 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "allow_service": False,  # SERVICE federation: makes the server fetch other servers
     "allow_load": False,  # LOAD <url> in an update: makes the server fetch documents
     "recheck_interval": 1.0,  # seconds between looks at the store for a new generation
+    "cache_ttl": 60.0,  # remote store: seconds a cached page may be served (it cannot be watched); 0: no cache
     "page_cache_size": 4096,  # rendered pages kept per worker
 }
 
@@ -49,8 +50,8 @@ class RegistryContext:
     settings: Settings
     options: dict[str, Any] = field(default_factory=dict)
     cache: dict[Any, Any] = field(default_factory=dict)
-    watch: StoreWatch = field(default_factory=lambda: StoreWatch(None))
-    queries: QueryPool | None = None
+    watch: StoreWatch | TtlWatch = field(default_factory=lambda: StoreWatch(None))
+    queries: QueryPool | DirectQueries | None = None
     owns_store: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -64,7 +65,7 @@ class RegistryContext:
         if not self.watch.poll():
             return
         with self._lock:
-            if self.owns_store and self.settings.store.read_only:
+            if self.owns_store and self.settings.store.read_only and self.settings.store.remote is None:
                 self.store = open_store(self.settings.store)  # a read-only store is a snapshot
             self.cache.clear()
             if self.queries:
@@ -82,9 +83,12 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     options = {**DEFAULTS, **options}
     context = RegistryContext(store or open_store(settings.store), settings.iris, settings, options,
                               owns_store=store is None)
-    context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
-    context.queries = QueryPool(context.store, Limits(options["query_timeout"], options["max_result_bytes"]),
-                                options["query_processes"])
+    if isinstance(context.store, RemoteStore):
+        context.watch = TtlWatch(options["cache_ttl"])
+    else:
+        context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
+    context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"]),
+                                   options["query_processes"])
     weakref.finalize(app, context.queries.close)
     app.extensions[EXTENSION] = context
     app.before_request(lambda: registry_context().refresh())

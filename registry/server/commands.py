@@ -3,6 +3,8 @@
 Each worker builds its own app after the fork (no preload): a RocksDB store must be opened in the
 process that uses it. Workers are gthread workers, so one slow request does not block a worker's
 other connections, and keep-alive works; users' queries run in killable processes (executor.py).
+With a remote store (--endpoint) each worker has its own HTTP connections instead, queries run in
+its threads with the query timeout as the HTTP read timeout, and pages are cached for --cache-ttl.
 """
 
 from __future__ import annotations
@@ -55,23 +57,28 @@ class _Gunicorn(BaseApplication):
               help=f"Accept SPARQL Update with the bearer token in ${TOKEN_ENV} (one worker, store opened for writing).")
 @click.option("--allow-service", is_flag=True, help="Let queries federate with SERVICE (the server then fetches other servers).")
 @click.option("--allow-load", is_flag=True, help="Let updates LOAD <url> (the server then fetches documents).")
+@click.option("--cache-ttl", default=DEFAULTS["cache_ttl"], show_default=True, type=click.FloatRange(0),
+              help="With --endpoint: seconds a rendered page may be served from the cache (0: no cache).")
 def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_processes: int, query_timeout: float,
-          max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool) -> None:
+          max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data."""
-    if settings.store.path is None:
-        raise Fatal("serve needs a store on disk (--store DIR), which every worker opens")
+    remote = settings.store.remote
+    if settings.store.path is None and remote is None:
+        raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
     token = os.environ.get(TOKEN_ENV, "")
     if allow_update and not token:
         raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")
-    if allow_update and workers > 1:
+    if allow_update and workers > 1 and remote is None:
         click.echo("--allow-update: one worker, the only process that may open the store for writing", err=True)
         workers = 1
     with ready_store(settings):  # builds a new store once, then releases it for the workers
         pass
-    settings = replace(settings, store=replace(settings.store, read_only=not allow_update))
+    if remote is not None:  # the query timeout is the HTTP read timeout: the server keeps its own limit
+        remote = replace(remote, policy=replace(remote.policy, timeout=query_timeout))
+    settings = replace(settings, store=replace(settings.store, read_only=not allow_update, remote=remote))
     options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": query_processes,
                "allow_update": allow_update, "update_token": token or None, "allow_service": allow_service,
-               "allow_load": allow_load}
+               "allow_load": allow_load, "cache_ttl": cache_ttl}
     config = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers, "worker_class": "gthread", "threads": threads,
@@ -80,6 +87,6 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         "preload_app": False, "proc_name": "kpi-registry", "accesslog": None, "errorlog": "-",
         "control_socket_disable": True,  # no management socket in the user's home directory
     }
-    click.echo(f"kpi-registry: serving {settings.store.path} as {settings.base_iri} on http://{host}:{port}/ "
+    click.echo(f"kpi-registry: serving {settings.store.location} as {settings.base_iri} on http://{host}:{port}/ "
                f"({workers} worker{'s' if workers > 1 else ''})", err=True)
     _Gunicorn(settings, options, config).run()

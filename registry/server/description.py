@@ -30,8 +30,11 @@ FORMAT_IRIS = {
 
 
 def named_graphs(store: Store) -> list[tuple[URIRef, int]]:
-    """Each named graph with its number of triples."""
-    return [(row["graph"], int(row["triples"])) for row in store.select(sparql.load("list_graphs"))]
+    """Each of the registry's named graphs with its number of triples (a remote server's own graphs,
+    such as Virtuoso's system graphs, are not the registry's: Store.graphs() leaves them out)."""
+    registry = set(store.graphs())
+    rows = store.select(sparql.load("list_graphs"))
+    return [(row["graph"], int(row["triples"])) for row in rows if row["graph"] in registry]
 
 
 def service_description(endpoint: str, graphs: list[tuple[URIRef, int]], options: dict) -> Graph:

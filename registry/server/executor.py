@@ -7,6 +7,9 @@ opens the store read-only itself (a spawned interpreter, because forking a proce
 RocksDB's background threads is unsafe); an in-memory store, which only tests use, is inherited
 by forking instead. Children are reused while they finish in time, so the steady-state cost of a
 query is one pipe round trip.
+
+A remote store needs none of this: the SPARQL server runs the query and stops it at its own limit,
+and the HTTP read timeout bounds the wait, so queries run in the worker's threads (DirectQueries).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..store import OxigraphStore, Store, StoreError
+from ..store import OxigraphStore, RemoteStore, Store, StoreError, StoreTimeout
 
 
 @dataclass(frozen=True)
@@ -58,11 +61,27 @@ def _answer(store: Store, request: Request, max_bytes: int) -> tuple[str, Any]:
     try:
         body = store.query_bytes(request.text, request.media_type, default_graphs=list(request.default_graphs),
                                  named_graphs=list(request.named_graphs))
+    except StoreTimeout as exc:
+        return "timeout", str(exc)
     except StoreError as exc:
         return ("syntax" if isinstance(exc.__cause__, SyntaxError) else "error", str(exc))
     if len(body) > max_bytes:
         return "too_large", len(body)
     return "ok", body
+
+
+def _outcome(kind: str, payload: Any, limits: Limits) -> bytes:
+    """A child's or a direct answer as bytes, or the QueryRefused that says why there are none."""
+    if kind == "ok":
+        return payload
+    if kind == "syntax":
+        raise QuerySyntaxError(payload)
+    if kind == "timeout":
+        raise QueryTimeout(f"the query did not finish within this endpoint's limit of {limits.timeout:g} s")
+    if kind == "too_large":
+        raise ResultTooLarge(f"the result ({payload} bytes) is larger than this endpoint's limit of "
+                             f"{limits.max_bytes} bytes; add a LIMIT or select fewer variables")
+    raise QueryRefused(payload)
 
 
 def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int) -> None:
@@ -128,14 +147,7 @@ class QueryPool:
             self._give_back(child)
         finally:
             self._slots.release()
-        if kind == "ok":
-            return payload
-        if kind == "syntax":
-            raise QuerySyntaxError(payload)
-        if kind == "too_large":
-            raise ResultTooLarge(f"the result ({payload} bytes) is larger than this endpoint's limit of "
-                                 f"{self.limits.max_bytes} bytes; add a LIMIT or select fewer variables")
-        raise QueryRefused(payload)
+        return _outcome(kind, payload, self.limits)
 
     def _ask(self, child: _Child, request: Request) -> tuple[str, Any]:
         try:
@@ -176,3 +188,37 @@ class QueryPool:
             child.kill()
 
     close = restart
+
+
+class DirectQueries:
+    """Users' queries to a remote store, run in the calling thread; at most `size` at once per worker."""
+
+    def __init__(self, store: Store, limits: Limits, size: int = 2) -> None:
+        self.store, self.limits = store, limits
+        self._slots = threading.BoundedSemaphore(size)
+
+    def run(self, request: Request) -> bytes:
+        if not self._slots.acquire(timeout=self.limits.timeout):
+            raise QueryTimeout(f"the server is busy: no query slot became free within {self.limits.timeout:g} s")
+        try:
+            kind, payload = _answer(self.store, request, self.limits.max_bytes)
+        finally:
+            self._slots.release()
+        return _outcome(kind, payload, self.limits)
+
+    def prewarm(self) -> None:
+        """Nothing to start: the server is already running."""
+
+    def restart(self, store: Store | None = None) -> None:
+        if store is not None:
+            self.store = store
+
+    def close(self) -> None:
+        """Nothing to stop: the store's connections close with it."""
+
+
+def query_runner(store: Store, limits: Limits, size: int) -> QueryPool | DirectQueries:
+    """Killable child processes for an embedded store, direct calls for a remote one."""
+    if isinstance(store, RemoteStore):
+        return DirectQueries(store, limits, size)
+    return QueryPool(store, limits, size)

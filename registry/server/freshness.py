@@ -8,6 +8,9 @@ cooperate, every worker sees the same value, and a worker that sees it change re
 restarts its query processes and drops its caches. The directory is looked at no more than once
 per `interval` seconds, so a change shows within that interval. An in-memory store has no
 generation (None): nothing about it is cached.
+
+A remote store has no files to look at, and other programs may write to it, so its generation is
+a time slot (TtlWatch): cached pages live at most `ttl` seconds; our own updates start a new slot.
 """
 
 from __future__ import annotations
@@ -59,3 +62,30 @@ class StoreWatch:
     def touch(self) -> None:
         """Our own write happened: re-read on the next poll instead of waiting for the interval."""
         self._checked = float("-inf")
+
+
+class TtlWatch:
+    """The generation of a store that cannot be watched: a new one every `ttl` seconds (0: none, no caching).
+
+    Slots are counted on the wall clock, so every worker agrees on the generation (and the ETag) at once.
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._bumps = 0
+        self._lock = threading.Lock()
+        self.generation = self._current()
+
+    def _current(self) -> str | None:
+        return f"ttl-{int(time.time() // self.ttl)}-{self._bumps}" if self.ttl > 0 else None
+
+    def poll(self) -> bool:
+        with self._lock:
+            current = self._current()
+            changed, self.generation = current != self.generation, current
+            return changed
+
+    def touch(self) -> None:
+        """Our own write happened: a new generation at the next poll."""
+        with self._lock:
+            self._bumps += 1

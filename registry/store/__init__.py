@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .base import Payload, Row, Store, StoreError
+from .http import Credentials, Policy, StoreTimeout, StoreUnavailable
 from .oxigraph import OxigraphStore
+from .remote import LoadProgress, RemoteConfig, RemoteStore
 
-__all__ = ["Payload", "Row", "Store", "StoreError", "StoreConfig", "open_store", "OxigraphStore"]
+__all__ = ["Credentials", "LoadProgress", "Payload", "Policy", "Row", "Store", "StoreError", "StoreConfig",
+           "StoreTimeout", "StoreUnavailable", "open_store", "OxigraphStore", "RemoteConfig", "RemoteStore"]
 
 
 @dataclass(frozen=True)
 class StoreConfig:
-    """Where the data lives: an embedded store directory (None = in memory)."""
+    """Where the data lives: a remote SPARQL server, else an embedded store directory (None = in memory)."""
 
     path: Path | None = Path(".store")
     read_only: bool = False
+    remote: RemoteConfig | None = None
+    progress: LoadProgress | None = field(default=None, compare=False, repr=False)  # reports remote bulk loads
+
+    @property
+    def location(self) -> str:
+        """What a person would call this store in a message."""
+        if self.remote:
+            return self.remote.endpoint
+        return str(self.path) if self.path else ":memory:"
 
 
 def open_store(config: StoreConfig) -> Store:
+    if config.remote is not None:
+        return RemoteStore(config.remote, read_only=config.read_only, progress=config.progress)
     return OxigraphStore(config.path, read_only=config.read_only)

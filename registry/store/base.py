@@ -8,6 +8,7 @@ backend executes as one transaction, so a failed load never leaves a graph half-
 
 from __future__ import annotations
 
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -50,8 +51,19 @@ def as_payload(data: GraphData) -> Payload:
     return Payload(data.serialize(format="nt", encoding="utf-8"))
 
 
+STAGING = "urn:kpi-registry:staging:"
+# No load runs this long: an older staging graph was left behind by a writer that died (or lost its server).
+STALE_STAGING = 24 * 3600
+
+
 def staging_iri() -> URIRef:
-    return URIRef(f"urn:kpi-registry:staging:{uuid.uuid4()}")
+    """A new staging graph; its name carries its creation time, so leftovers can be recognised later."""
+    return URIRef(f"{STAGING}{int(time.time())}:{uuid.uuid4()}")
+
+
+def is_stale_staging(graph: URIRef, now: float) -> bool:
+    created = str(graph).removeprefix(STAGING).split(":", 1)[0] if str(graph).startswith(STAGING) else ""
+    return created.isdigit() and now - int(created) > STALE_STAGING
 
 
 def insert_data(graph: URIRef, data: Graph) -> str:
@@ -105,8 +117,9 @@ class Store(ABC):
         """Run a SPARQL 1.1 Update as one transaction."""
 
     @abstractmethod
-    def _load(self, payload: Payload, graph: URIRef) -> None:
-        """Add a payload's triples to `graph` (bulk, not transactional)."""
+    def _load(self, payload: Payload, graph: URIRef, target: URIRef | None = None) -> None:
+        """Add a payload's triples to `graph` (bulk, not transactional); `target` is the graph they are
+        meant for when `graph` is a staging graph (messages name it)."""
 
     def load(self, data: GraphData, graph: URIRef) -> int:
         """Add triples to a named graph; returns the graph's size afterwards."""
@@ -117,12 +130,15 @@ class Store(ABC):
         """Replace several named graphs at once: all of them change, or none does.
 
         `append` adds small graphs (provenance records) to existing graphs in the same transaction.
+        Staging graphs left behind by a writer that died more than a day ago are dropped first: they
+        would otherwise stay in the union default graph.
         """
+        self.drop_stale_staging()
         staged: dict[URIRef, URIRef] = {}
         try:
             for target, data in graphs.items():
                 staged[target] = staging_iri()
-                self._load(as_payload(data), staged[target])
+                self._load(as_payload(data), staged[target], target)
             operations = [f"DROP SILENT GRAPH <{t}> ;\nMOVE SILENT GRAPH <{s}> TO <{t}>" for t, s in staged.items()]
             operations += [insert_data(g, data) for g, data in (append or {}).items() if len(data)]
             self.update(" ;\n".join(operations))
@@ -137,6 +153,12 @@ class Store(ABC):
     def clear(self, graph: URIRef) -> None:
         self.update(f"DROP SILENT GRAPH <{graph}>")
 
+    def drop_stale_staging(self) -> None:
+        now = time.time()
+        for graph in self._all_graphs():
+            if is_stale_staging(graph, now):
+                self.clear_quietly(graph)
+
     def clear_quietly(self, graph: URIRef) -> None:
         """Best-effort clean-up of a staging graph while another error is on its way up."""
         try:
@@ -146,6 +168,10 @@ class Store(ABC):
 
     # -- inspection ------------------------------------------------------------------
     def graphs(self) -> list[URIRef]:
+        """The registry's named graphs (not staging graphs, nor a remote engine's own graphs)."""
+        return [g for g in self._all_graphs() if not str(g).startswith(STAGING)]
+
+    def _all_graphs(self) -> list[URIRef]:
         rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
         return [r["g"] for r in rows]
 

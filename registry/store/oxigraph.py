@@ -110,11 +110,15 @@ class OxigraphStore(Store):
         except (OSError, RuntimeError, ValueError) as exc:
             raise StoreError(f"update failed on {self.description}: {exc}") from exc
 
-    def _load(self, payload: Payload, graph: URIRef) -> None:
+    def _load(self, payload: Payload, graph: URIRef, target: URIRef | None = None) -> None:
         try:
             self._ox.bulk_load(payload.data, format=rdf_format(payload.media_type), to_graph=ox.NamedNode(str(graph)))
         except (SyntaxError, ValueError, OSError) as exc:
-            raise StoreError(f"cannot load into <{graph}>: {exc}") from exc
+            raise StoreError(f"cannot load into <{target or graph}>: {exc}") from exc
+
+    def _all_graphs(self) -> list[URIRef]:
+        """From Oxigraph's graph index: no scan of the quads."""
+        return sorted(URIRef(g.value) for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode))
 
     def dump(self, graph: URIRef | None = None, media_type: str = "application/n-quads") -> bytes:
         fmt = rdf_format(media_type)
