@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -38,24 +38,63 @@ def store_on_disk(path: Path, staged) -> Path:
 @contextmanager
 def running_server(store: Path, *args: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
     """Start `kpi-registry serve` on a free port, wait until it answers, yield its URL, stop it."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    out = open(log or store.parent / f"serve-{port}.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "registry.cli", "serve", "--store", str(store), "--port", str(port), *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+    proc, url = start_server(store, *args, env=env, log=log)
     try:
-        _wait_until_answering(url, proc, out.name)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # gunicorn's graceful stop; the group is ours (start_new_session)
+        stop_server(proc, group=True)
+
+
+def start_server(store: Path, *args: str, env: dict[str, str] | None = None,
+                 log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """`kpi-registry serve` on a free port, in a session of its own, once it answers; output to `log`."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = log or store.parent / f"serve-{port}.log"
+    with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "registry.cli", "serve", "--store", str(store), "--port", str(port), *args],
+            cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        _wait_until_answering(url, proc, str(log))
+    except BaseException:
+        stop_server(proc, group=True)
+        raise
+    return proc, url
+
+
+def stop_server(proc: subprocess.Popen, group: bool = False, seconds: float = 20) -> int:
+    """gunicorn's graceful stop (SIGTERM to the master, or the whole group), SIGKILL past `seconds`; the exit code."""
+    if proc.poll() is None:
+        (os.killpg if group else os.kill)(proc.pid, signal.SIGTERM)  # the group is ours (start_new_session)
+    try:
+        return proc.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        return proc.wait()
+
+
+def processes_in_group(pgid: int) -> dict[int, str]:
+    """Live processes of a process group with their command lines (Linux /proc; zombies left out)."""
+    found = {}
+    for proc in Path("/proc").glob("[0-9]*"):
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        out.close()
+            state, _, group = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError):
+            continue
+        if int(group) == pgid and state != "Z":
+            found[int(proc.name)] = command
+    return found
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {seconds} s")
+        time.sleep(0.1)
 
 
 def _wait_until_answering(url: str, proc: subprocess.Popen, log: str, seconds: float = 60) -> None:

@@ -16,7 +16,7 @@ from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 from registry import sparql
 from registry.store import OxigraphStore
 
-from .serving import running_server, store_on_disk
+from .serving import processes_in_group, running_server, start_server, stop_server, store_on_disk, wait_for
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 LABEL = "Household Internet Access"
@@ -152,3 +152,21 @@ def test_updates_with_the_bearer_token(tmp_path, staged):
         assert done.status_code == 204
         time.sleep(1.2)  # query processes reopen the store at the next generation
         assert requests.get(url + "/sparql", params={"query": ask}, timeout=10).json()["boolean"] is True
+
+
+def test_sigterm_stops_every_worker_without_a_crash_and_leaves_no_process(built, tmp_path):
+    """Workers used to inherit RocksDB's thread pool from a master that had opened the store, and died
+    of SIGSEGV at exit, after `Worker exiting`; the query processes must not outlive them either."""
+    log = tmp_path / "serve.log"
+    proc, url = start_server(built, "--workers", "2", "--query-processes", "1", log=log)
+    try:
+        # Both workers have loaded the app (their signal handlers come first) once each has a query process.
+        wait_for(lambda: sum("spawn_main" in c for c in processes_in_group(proc.pid).values()) == 2)
+        assert requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
+    finally:
+        code = stop_server(proc)  # SIGTERM to the master only, as a service manager sends it
+    text = log.read_text()
+    assert "was sent" not in text, text  # gunicorn's "Worker (pid:N) was sent SIGSEGV!"
+    assert text.count("Worker exiting") == 2, text
+    assert code == 0, text
+    wait_for(lambda: not processes_in_group(proc.pid), seconds=10)

@@ -71,6 +71,15 @@ class RegistryContext:
             if self.queries:
                 self.queries.restart(self.store)
 
+    def close(self) -> None:
+        """Stop the query processes, then close the store if this app opened it (worker exit, app collected)."""
+        with self._lock:
+            if self.queries:
+                self.queries.close()
+            if self.owns_store:
+                self.store.close()
+                self.owns_store = False  # closed once, whoever calls first
+
 
 def registry_context() -> RegistryContext:
     return current_app.extensions[EXTENSION]
@@ -89,7 +98,7 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
         context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
     context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"]),
                                    options["query_processes"])
-    weakref.finalize(app, context.queries.close)
+    weakref.finalize(app, context.close)  # a test's app, collected; serve closes it at worker exit
     app.extensions[EXTENSION] = context
     app.before_request(lambda: registry_context().refresh())
     app.context_processor(template_helpers)

@@ -9,7 +9,9 @@ its threads with the query timeout as the HTTP read timeout, and pages are cache
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
 
@@ -21,6 +23,19 @@ from ..config import Settings
 from . import DEFAULTS, EXTENSION, create_app
 
 TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
+
+
+def _ready(settings: Settings) -> None:
+    with ready_store(settings):
+        pass
+
+
+def _worker_exit(server, worker) -> None:
+    """Stop the query processes and close the store while the worker is still whole, not during
+    interpreter shutdown (also called in the master, for a worker that is gone: no app there)."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None and EXTENSION in getattr(app, "extensions", {}):
+        app.extensions[EXTENSION].close()
 
 
 class _Gunicorn(BaseApplication):
@@ -71,8 +86,14 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
     if allow_update and workers > 1 and remote is None:
         click.echo("--allow-update: one worker, the only process that may open the store for writing", err=True)
         workers = 1
-    with ready_store(settings):  # builds a new store once, then releases it for the workers
-        pass
+    if remote is None:
+        # Opening a RocksDB store starts a process-wide thread pool that outlives the store. Workers
+        # forked from a master that has one inherit handles to threads that do not exist there, and
+        # RocksDB joins them at exit (SIGSEGV). So the master never opens it: a spawned process does.
+        with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as once:
+            once.submit(_ready, settings).result()  # builds a new store once; its errors come back here
+    else:
+        _ready(settings)
     if remote is not None:  # the query timeout is the HTTP read timeout: the server keeps its own limit
         remote = replace(remote, policy=replace(remote.policy, timeout=query_timeout))
     settings = replace(settings, store=replace(settings.store, read_only=not allow_update, remote=remote))
@@ -86,6 +107,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         "graceful_timeout": 10, "keepalive": 5, "limit_request_line": 8190,
         "preload_app": False, "proc_name": "kpi-registry", "accesslog": None, "errorlog": "-",
         "control_socket_disable": True,  # no management socket in the user's home directory
+        "worker_exit": _worker_exit,
     }
     click.echo(f"kpi-registry: serving {settings.store.location} as {settings.base_iri} on http://{host}:{port}/ "
                f"({workers} worker{'s' if workers > 1 else ''})", err=True)

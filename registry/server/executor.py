@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import functools
 import multiprocessing as mp
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from ..store import OxigraphStore, RemoteStore, Store, StoreError, StoreTimeout
@@ -86,6 +87,7 @@ def _outcome(kind: str, payload: Any, limits: Limits) -> bytes:
 
 def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int) -> None:
     """A child's whole life: open the store, answer requests until the parent hangs up."""
+    threading.Thread(target=_exit_with_parent, daemon=True, name="kpi-registry-orphan-watch").start()
     store = opener()
     while True:
         try:
@@ -93,6 +95,13 @@ def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int) -> Non
         except (EOFError, OSError):
             return
         conn.send(_answer(store, request, max_bytes))
+
+
+def _exit_with_parent() -> None:
+    """A worker killed outright (gunicorn's SIGKILL after the graceful timeout) cannot stop its children,
+    and a child deep in a query would not notice the closed pipe: it would run on as an orphan."""
+    wait([mp.parent_process().sentinel])
+    os._exit(1)
 
 
 class _Child:
@@ -126,13 +135,18 @@ class QueryPool:
         self._context, self._opener = opener_for(store)
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[_Child] = []
+        self._live: set[_Child] = set()  # idle and busy, so close() can stop them all
         self._lock = threading.Lock()
         self._epoch = 0
+        self._closed = False
 
     def prewarm(self) -> None:
         """Start every query process in the background, so no query waits for one to start."""
         def start() -> None:
-            children = [self._take() for _ in range(self.size)]
+            try:
+                children = [self._take() for _ in range(self.size)]
+            except QueryRefused:  # closed meanwhile; close() stopped those already started
+                return
             for child in children:
                 self._give_back(child)
 
@@ -155,26 +169,39 @@ class QueryPool:
             if child.conn.poll(self.limits.timeout):
                 return child.conn.recv()
         except (EOFError, OSError):
-            child.kill()
+            self._retire(child)
             raise QueryRefused("the query process ended unexpectedly (out of memory?)") from None
-        child.kill()  # the only way to stop a running Oxigraph query and free its core
+        self._retire(child)  # the only way to stop a running Oxigraph query and free its core
         raise QueryTimeout(f"the query did not finish within this endpoint's limit of {self.limits.timeout:g} s")
 
     def _take(self) -> _Child:
         with self._lock:
+            if self._closed:
+                raise QueryRefused("the server is shutting down")
             if self._idle:
                 return self._idle.pop()
             epoch = self._epoch
-        return _Child(self._context, self._opener, self.limits.max_bytes, epoch)
+        child = _Child(self._context, self._opener, self.limits.max_bytes, epoch)
+        with self._lock:
+            self._live.add(child)
+            closed = self._closed
+        if closed:  # closed while it started
+            self._retire(child)
+            raise QueryRefused("the server is shutting down")
+        return child
 
     def _give_back(self, child: _Child) -> None:
-        if not child.process.is_alive():
-            return
+        if child.process.is_alive():
+            with self._lock:
+                if child.epoch == self._epoch and not self._closed:
+                    self._idle.append(child)
+                    return
+        self._retire(child)  # dead, or it holds a snapshot of data that has changed since
+
+    def _retire(self, child: _Child) -> None:
+        child.kill()
         with self._lock:
-            if child.epoch == self._epoch:
-                self._idle.append(child)
-                return
-        child.kill()  # it holds a snapshot of data that has changed since
+            self._live.discard(child)
 
     def restart(self, store: Store | None = None) -> None:
         """The data changed: new children open the new state (of `store`, when it was reopened); busy
@@ -185,9 +212,15 @@ class QueryPool:
                 self._context, self._opener = opener_for(store)
             idle, self._idle = self._idle, []
         for child in idle:
-            child.kill()
+            self._retire(child)
 
-    close = restart
+    def close(self) -> None:
+        """The worker is exiting: stop every query process, busy ones too, and start no more."""
+        with self._lock:
+            self._closed = True
+            children, self._idle = list(self._live), []
+        for child in children:
+            self._retire(child)
 
 
 class DirectQueries:

@@ -57,6 +57,7 @@ class OxigraphStore(Store):
 
     def __init__(self, path: Path | str | None = None, read_only: bool = False) -> None:
         self.path = Path(path) if path else None
+        self.read_only = read_only
         self.description = f"embedded Oxigraph store at {self.path}" if self.path else "in-memory Oxigraph store"
         try:
             if self.path is None:
@@ -127,6 +128,6 @@ class OxigraphStore(Store):
         return self._ox.dump(format=fmt, from_graph=ox.NamedNode(str(graph))) or b""
 
     def close(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.read_only:  # a read-only store refuses flush()
             self._ox.flush()
         del self._ox
