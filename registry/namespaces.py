@@ -108,6 +108,10 @@ class IRIs:
     def benchmark(self, set_id: str, dp_id: str) -> URIRef:
         return self._iri("data", "benchmarks", set_id, dp_id)
 
+    def statement(self, digest: str) -> URIRef:
+        """A reified statement the registry says something about (e.g. a superseded KS statement)."""
+        return self._iri("id", "statement", digest)
+
     def activity(self, kind: str, stamp: str) -> URIRef:
         return self._iri("id", "activity", kind, stamp)
 

@@ -23,7 +23,7 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 from rdflib.util import guess_format
@@ -238,7 +238,7 @@ def repair_graph(iris: IRIs, published: Mapping[str, Graph], repairs: Sequence[R
                         fixed, applied = swapped, [*applied, row]
             if applied:
                 out.add(fixed)
-                _invalidate(out, triple, [_row_activity(iris, row) for row in applied])
+                _invalidate(out, iris, triple, [_row_activity(iris, row) for row in applied])
                 used.update((row.origin, row) for row in applied)
     for row in used.values():
         _describe_row(out, iris, row)
@@ -249,9 +249,14 @@ def _row_activity(iris: IRIs, row: Repair) -> URIRef:
     return iris.activity("taxonomy-repair", slug(row.origin.rsplit("/", 1)[-1]))
 
 
-def _invalidate(g: Graph, triple: Triple, activities: list[URIRef]) -> None:
-    """Reify a published statement as superseded; KS's own graph keeps it unchanged."""
-    statement = BNode()
+def _invalidate(g: Graph, iris: IRIs, triple: Triple, activities: list[URIRef]) -> None:
+    """Reify a published statement as superseded; KS's own graph keeps it unchanged.
+
+    The statement gets an IRI derived from the triple, not a blank node: the same repair then gives
+    the same graph, and publishing needs no costly blank-node canonicalisation.
+    """
+    digest = hashlib.sha256(" ".join(t.n3() for t in triple).encode("utf-8")).hexdigest()[:24]
+    statement = iris.statement(digest)
     g.add((statement, RDF.type, RDF.Statement))
     for prop, term in zip((RDF.subject, RDF.predicate, RDF.object), triple):
         g.add((statement, prop, term))
