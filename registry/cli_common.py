@@ -6,6 +6,8 @@ Feature modules define their own click commands with these helpers; `registry.cl
 from __future__ import annotations
 
 import functools
+import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -43,6 +45,10 @@ class RegistryGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`kpi-registry export | head`): not an error of ours.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except (DataError, StoreError, QueryError, ConfigError, OSError) as exc:
             raise Fatal(str(exc)) from None
 

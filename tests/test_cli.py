@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -48,3 +50,9 @@ def test_version_and_help():
     assert run_cli("--version").stdout.startswith("kpi-registry, version")
     for verb in ("build", "stats", "query"):
         assert "--store" in run_cli(verb, "--help").stdout
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(built):
+    proc = subprocess.run(f"set -o pipefail; {sys.executable} -m registry.cli export --store {built} | head -n 1",
+                          shell=True, executable="/bin/bash", capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.count("\n") == 1 and proc.stderr == ""

@@ -104,7 +104,8 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers, "worker_class": "gthread", "threads": threads,
         "timeout": int(query_timeout) + 30,  # the arbiter's last resort, after the query deadline
-        "graceful_timeout": 10, "keepalive": 5, "limit_request_line": 8190,
+        "graceful_timeout": int(query_timeout) + 5,  # a query under way at SIGTERM may still finish
+        "keepalive": 5, "limit_request_line": 8190,
         "preload_app": False, "proc_name": "kpi-registry", "accesslog": None, "errorlog": "-",
         "control_socket_disable": True,  # no management socket in the user's home directory
         "worker_exit": _worker_exit,
