@@ -1,9 +1,11 @@
 """Deterministic generator of realistic U4SSC submissions for N cities × R rounds.
 
 Writes the same CSV template city staff fill in (one file per city and round, plus a cities
-table), so the benchmark loads data through the registry's normal import path. Values follow
-each data point's unit and admissible range (data/catalogue), drift slowly from round to
-round, about 3 % are not reported, and shares obey the sum rules of share_rules.tsv.
+table in the layout of data/cities/cities.tsv), so the benchmark loads data through the
+registry's normal import path (`kpi-registry import DIR`). Each city draws its own level for every
+data point once, within the plausible range of benchmarks/ranges.tsv; its rounds drift slowly from
+that level with some noise, clamped to the catalogue's admissible range. About 3 % of data points
+are not reported, and shares obey the sum rules of data/catalogue/share_rules.tsv.
 
     python benchmarks/generate.py --scale national --out build/bench/national
 """
@@ -24,24 +26,37 @@ SCALES = {"small": (10, 1), "national": (357, 10), "international": (5000, 10)}
 FIRST_ROUND = 2015
 NOT_REPORTED = 0.03
 VERIFIED = 0.9
+DRIFT = 0.01  # per round, relative to the city's level: slow improvement or decline
+NOISE = 0.03  # relative round-to-round noise
+RANGES = Path(__file__).with_name("ranges.tsv")
 
 
 @dataclass(frozen=True)
 class Point:
+    """A data point of the catalogue with its admissible range and a plausible range for a city."""
+
     id: str
     kpi: str
     kpi_name: str
     name: str
     unit: str
     tier: str
-    low: float
+    low: float | None
     high: float | None
+    typical_low: float
+    typical_high: float
+
+    @property
+    def is_count(self) -> bool:
+        return self.unit.startswith("number of")
 
 
 def catalogue() -> list[Point]:
+    typical = {r["data_point_id"]: (float(r["low"]), float(r["high"])) for _, r in read_table(RANGES)}
     path = asset_dir("data") / "catalogue" / "datapoints.tsv"
     return [Point(r["datapoint_id"], r["kpi_code"], r["kpi_name"], r["data_point"], r["unit_as_printed"],
-                  r["core_advanced"], float(r["min_value"] or 0), float(r["max_value"]) if r["max_value"] else None)
+                  r["core_advanced"], float(r["min_value"]) if r["min_value"] else None,
+                  float(r["max_value"]) if r["max_value"] else None, *typical[r["datapoint_id"]])
             for _, r in read_table(path)]
 
 
@@ -49,29 +64,32 @@ def share_rules() -> dict[str, dict[str, str]]:
     return {r["kpi_code"]: r for _, r in read_table(asset_dir("data") / "catalogue" / "share_rules.tsv")}
 
 
-def typical(point: Point) -> tuple[float, float]:
-    """A plausible centre and spread for a data point, from its unit (no real data is implied)."""
-    if point.unit == "yes/no":
-        return 0.7, 0.0
-    if point.high is not None and point.high <= 100:
-        return (point.high - point.low) * 0.6, (point.high - point.low) * 0.25
-    if point.kpi_name == "School Enrolment":
-        return 98.0, 4.0
-    if "per 100 000" in point.unit:
-        return 500.0, 300.0
-    return 50.0, 30.0
+def profile(rng: random.Random, points: list[Point]) -> dict[str, float]:
+    """A city's own level of every data point (for yes/no: its probability of yes), fixed across rounds."""
+    return {p.id: rng.uniform(p.typical_low, p.typical_high) for p in points}
 
 
-def shares(rng: random.Random, n: int, total: float) -> list[float]:
-    weights = [rng.random() ** 2 for _ in range(n)]
-    scale = total / sum(weights)
-    parts = [round(w * scale, 2) for w in weights]
-    parts[0] = round(total - sum(parts[1:]), 2)
+def shares(rng: random.Random, levels: list[float], total: float) -> list[float]:
+    """Parts around the city's levels that sum to `total` exactly at two decimals, none negative."""
+    weights = [max(level, 0.01) * rng.uniform(1 - NOISE, 1 + NOISE) for level in levels]
+    parts = [round(w * total / sum(weights), 2) for w in weights]
+    largest = parts.index(max(parts))
+    parts[largest] = round(total - (sum(parts) - parts[largest]), 2)  # rounding goes to the largest part
     return parts
 
 
-def city_values(rng: random.Random, points: list[Point], rules: dict, round_index: int) -> dict[str, str]:
-    """One submission's values; the city's own seed keeps its profile stable across rounds."""
+def value(rng: random.Random, point: Point, level: float, round_index: int) -> str:
+    if point.unit == "yes/no":
+        return "yes" if rng.random() < level else "no"
+    v = level * (1 + DRIFT * round_index) * rng.gauss(1, NOISE)
+    v = max(point.low if point.low is not None else v, v)
+    v = min(point.high if point.high is not None else v, v)
+    return str(round(v)) if point.is_count else f"{v:.2f}"
+
+
+def city_values(rng: random.Random, points: list[Point], levels: dict[str, float], rules: dict,
+                round_index: int) -> dict[str, str]:
+    """One submission's values; shares of a KPI with a sum rule are drawn together."""
     values: dict[str, str] = {}
     by_kpi: dict[str, list[Point]] = {}
     for p in points:
@@ -80,22 +98,17 @@ def city_values(rng: random.Random, points: list[Point], rules: dict, round_inde
         rule = rules.get(code)
         if rule and len(group) > 1:
             total = float(rule["shares_sum_to"] or 0) or rng.uniform(97.0, 100.0)
-            for p, v in zip(group, shares(rng, len(group), total)):
+            for p, v in zip(group, shares(rng, [levels[p.id] for p in group], total)):
                 values[p.id] = f"{v:.2f}"
             continue
         for p in group:
-            centre, spread = typical(p)
-            if p.unit == "yes/no":
-                values[p.id] = "yes" if rng.random() < centre else "no"
-                continue
-            v = rng.gauss(centre, spread) * (1 + 0.01 * round_index)
-            v = max(p.low, v if p.high is None else min(p.high, v))
-            values[p.id] = str(round(v)) if p.unit.startswith("number of") else f"{v:.2f}"
+            values[p.id] = value(rng, p, levels[p.id], round_index)
     return values
 
 
-def rows(rng: random.Random, points: list[Point], rules: dict, round_index: int) -> list[dict[str, str]]:
-    values = city_values(rng, points, rules, round_index)
+def rows(rng: random.Random, points: list[Point], levels: dict[str, float], rules: dict,
+         round_index: int) -> list[dict[str, str]]:
+    values = city_values(rng, points, levels, rules, round_index)
     out = []
     for p in points:
         row = {"data_point_id": p.id, "kpi_code": p.kpi, "kpi_name": p.kpi_name, "data_point": p.name,
@@ -113,23 +126,27 @@ def rows(rng: random.Random, points: list[Point], rules: dict, round_index: int)
     return out
 
 
+def slug(index: int) -> str:
+    return f"city-{index:04d}"
+
+
 def generate(out: Path, cities: int, rounds: int, seed: int = 4903) -> int:
     """Write cities.tsv and {city}/{round}.csv under `out`; returns the number of files."""
     points, rules = catalogue(), share_rules()
     out.mkdir(parents=True, exist_ok=True)
     with (out / "cities.tsv").open("w", encoding="utf-8", newline="") as handle:
-        handle.write("slug\tname\n")
-        for c in range(cities):
-            handle.write(f"city-{c:04d}\tBenchmark city {c}\n")
+        handle.write("slug\tname\tmunicipality\n")
+        handle.writelines(f"{slug(c)}\tBenchmark city {c}\t\n" for c in range(cities))
     for c in range(cities):
-        folder = out / f"city-{c:04d}"
+        folder = out / slug(c)
         folder.mkdir(exist_ok=True)
+        levels = profile(random.Random(f"{seed}:{c}"), points)
         for r in range(rounds):
             rng = random.Random(f"{seed}:{c}:{r}")
             with (folder / f"{FIRST_ROUND + r}.csv").open("w", encoding="utf-8", newline="") as handle:
                 writer = csv.DictWriter(handle, COLUMNS, lineterminator="\n")
                 writer.writeheader()
-                writer.writerows(rows(rng, points, rules, r))
+                writer.writerows(rows(rng, points, levels, rules, r))
     return cities * rounds
 
 
