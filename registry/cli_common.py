@@ -94,6 +94,18 @@ def load_bar(graph: str, total: int) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(task, n)
 
 
+@contextmanager
+def validation_bar() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr for validating many submissions (none when stderr is not a terminal)."""
+    if not err.is_terminal:
+        yield lambda done, total: None
+        return
+    columns = (TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("validating", total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
 def progress(label: str) -> Callable[[str], None]:
     status = err.status(label)
     status.start()

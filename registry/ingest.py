@@ -96,7 +96,7 @@ def import_submission(store: Store, ctx: Context, path: Path, slug: str, round_i
     check_ids(slug, round_id)
     started = dt.datetime.now(dt.UTC)
     city, new = resolve_city(store, slug, name, municipality)
-    staged, report = validate_file(path, ctx, city, round_id, _existing_round(store, ctx.iris, city, round_id))
+    staged, report = validate_file(path, ctx, city, round_id, existing_round(store, ctx.iris, city, round_id))
     if not report.conforms:
         return report
     graphs: dict[URIRef, Graph] = {ctx.iris.g_submission(city.slug, round_id): staged.graph}
@@ -107,7 +107,7 @@ def import_submission(store: Store, ctx: Context, path: Path, slug: str, round_i
     return report
 
 
-def _existing_round(store: Store, iris: IRIs, city: City, round_id: str) -> RoundInfo | None:
+def existing_round(store: Store, iris: IRIs, city: City, round_id: str) -> RoundInfo | None:
     """Re-importing corrected values keeps what was recorded about the round (verifier, dates)."""
     rows = store.select(sparql.load("describe_round"), {"round": iris.round(city.slug, round_id)})
     if not rows:

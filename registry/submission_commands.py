@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
-from .cli_common import Fatal, Refused, err, ready_store, store_options
+from .bulk_import import import_directory
+from .cli_common import Fatal, Refused, err, ready_store, store_options, validation_bar
 from .config import Settings
 from . import sparql
 from .ingest import Context, find_city, import_submission, validate_file
@@ -76,18 +77,30 @@ def _print_reports(reports: list[Report], fmt: str) -> None:
 @click.command("import")
 @store_options
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--city", required=True, help="City slug, lower-case ASCII (e.g. alesund).")
-@click.option("--round", "round_id", required=True, help="Reporting round identifier (e.g. 2024 or 2020-06).")
+@click.option("--city", help="City slug, lower-case ASCII (e.g. alesund); for a FILE.")
+@click.option("--round", "round_id", help="Reporting round identifier (e.g. 2024 or 2020-06); for a FILE.")
 @click.option("--name", help="City name, when the city is new to the registry.")
 @click.option("--municipality", help="Norwegian municipality number, when the city is new to the registry.")
+@click.option("--workers", type=click.IntRange(min=1), help="Processes validating a DIR (default: one per core).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def import_cmd(settings: Settings, file: Path, city: str, round_id: str, name: str | None,
-               municipality: str | None, fmt: str) -> None:
+def import_cmd(settings: Settings, file: Path, city: str | None, round_id: str | None, name: str | None,
+               municipality: str | None, workers: int | None, fmt: str) -> None:
     """Validate a submission (CSV template, Turtle or JSON-LD) and store it if it conforms.
 
     The city's graph for that round is replaced atomically; a submission that does not conform
     leaves the store exactly as it was (exit 1).
+
+    FILE may be a directory laid out as data/cities/: DIR/{city}/{round}.csv, with DIR/cities.tsv
+    (slug, name, municipality) naming new cities. Every submission is validated, in parallel, and
+    all are stored in one step only when all conform.
     """
+    if file.is_dir():
+        if city or round_id or name or municipality:
+            raise Fatal("a directory names its cities and rounds itself: drop --city, --round, --name, --municipality")
+        _import_directory(settings, file, workers, fmt)
+        return
+    if not (city and round_id):
+        raise Fatal("importing a FILE needs --city and --round")
     with ready_store(settings) as store:
         report = import_submission(store, Context.from_store(store, settings.iris), file, city, round_id, name, municipality)
     if not report.conforms:
@@ -98,6 +111,22 @@ def import_cmd(settings: Settings, file: Path, city: str, round_id: str, name: s
     else:
         warnings = len(report.problems)
         err.print(f"imported {file} as {city} / {round_id}" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""))
+
+
+def _import_directory(settings: Settings, directory: Path, workers: int | None, fmt: str) -> None:
+    with ready_store(settings) as store, validation_bar() as progress:
+        result = import_directory(store, Context.from_store(store, settings.iris), directory, workers, progress)
+    if not result.conforms:
+        _print_reports(result.failed, "json" if fmt == "json" else "text")
+        raise Refused(f"{directory}: {len(result.failed)} of {len(result.reports)} submissions do not conform; "
+                      "nothing was imported, the store is unchanged")
+    summary = {"imported": str(directory), "submissions": len(result.reports), "quads": result.quads,
+               "validate_seconds": round(result.validate_seconds, 1), "load_seconds": round(result.load_seconds, 1)}
+    if fmt == "json":
+        print(to_json({**summary, "warnings": sum(len(r.problems) for r in result.reports)}))
+    else:
+        err.print(f"imported {summary['submissions']} submissions ({result.quads:,} quads) from {directory}: "
+                  f"validated in {summary['validate_seconds']} s, stored in {summary['load_seconds']} s")
 
 
 @click.command("export")

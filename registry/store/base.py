@@ -11,9 +11,11 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
@@ -69,6 +71,17 @@ def is_stale_staging(graph: URIRef, now: float) -> bool:
 def insert_data(graph: URIRef, data: Graph) -> str:
     """`INSERT DATA` of a small graph: N-Triples lines are valid SPARQL triples (Update §3.1.1)."""
     return f"INSERT DATA {{ GRAPH <{graph}> {{\n{data.serialize(format='nt')}}} }}"
+
+
+def split_nquads(path: Path, replace: Collection[URIRef]) -> tuple[dict[URIRef, Payload], dict[URIRef, Graph]]:
+    """An N-Quads file as replace_graphs takes it: the graphs to replace (empty when the file has none of
+    their quads) and, as rdflib graphs, the quads to add to other graphs."""
+    triples: dict[URIRef, list[ox.Triple]] = {URIRef(g): [] for g in replace}
+    for quad in ox.parse(path=path, format=ox.RdfFormat.N_QUADS):
+        triples.setdefault(URIRef(quad.graph_name.value), []).append(quad.triple)
+    data = {g: ox.serialize(t, format=ox.RdfFormat.N_TRIPLES) or b"" for g, t in triples.items()}
+    return ({g: Payload(data[URIRef(g)]) for g in replace},
+            {g: Graph().parse(data=d, format="nt") for g, d in data.items() if g not in replace})
 
 
 def query_text(query: str | QueryFile, bindings: Bindings) -> str:
@@ -146,6 +159,16 @@ class Store(ABC):
             for s in staged.values():
                 self.clear_quietly(s)
             raise
+
+    def bulk_replace(self, nquads: Path, replace: Collection[URIRef]) -> None:
+        """Write a large N-Quads file in one step: each graph in `replace` becomes the file's quads for it, and
+        the file's quads for other graphs are added to those graphs; all of it is written, or none.
+
+        This default reads the file into memory and calls replace_graphs; the embedded store on disk
+        loads it into a copy of itself instead (OxigraphStore.bulk_replace).
+        """
+        graphs, append = split_nquads(nquads, {URIRef(g) for g in replace})
+        self.replace_graphs(graphs, append)
 
     def replace_graph(self, graph: URIRef, data: GraphData) -> None:
         self.replace_graphs({graph: data})

@@ -6,6 +6,9 @@ tens of times faster (see README, Performance) and persists with zero setup.
 
 from __future__ import annotations
 
+import shutil
+import uuid
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -13,6 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from .base import Payload, Row, Store, StoreError
+from .files import exchange_directories
 
 _RDF_FORMATS = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,
@@ -52,6 +56,20 @@ def to_rdflib(term: ox.NamedNode | ox.Literal | ox.BlankNode | None):
     return None
 
 
+def memo_to_rdflib() -> Callable[[ox.NamedNode | ox.Literal | ox.BlankNode], object]:
+    """to_rdflib remembering its answers for one result: a result repeats few distinct terms (IRIs, small
+    numbers), and building an rdflib Literal costs microseconds (3 s of 3.4 s for 112,000 score rows)."""
+    seen: dict = {}
+
+    def convert(term):
+        found = seen.get(term)
+        if found is None:
+            found = seen[term] = to_rdflib(term)
+        return found
+
+    return convert
+
+
 class OxigraphStore(Store):
     """Oxigraph through pyoxigraph; `path=None` keeps the dataset in memory."""
 
@@ -81,7 +99,8 @@ class OxigraphStore(Store):
     def _select(self, text: str) -> list[Row]:
         solutions = self._run(text)
         names = [v.value for v in solutions.variables]
-        return [{n: to_rdflib(s[n]) for n in names if s[n] is not None} for s in solutions]
+        convert = memo_to_rdflib()
+        return [{n: convert(t) for n, t in zip(names, s) if t is not None} for s in solutions]
 
     def _ask(self, text: str) -> bool:
         return bool(self._run(text))
@@ -121,6 +140,31 @@ class OxigraphStore(Store):
         """From Oxigraph's graph index: no scan of the quads."""
         return sorted(URIRef(g.value) for g in self._ox.named_graphs() if isinstance(g, ox.NamedNode))
 
+    def bulk_replace(self, nquads: Path, replace: Collection[URIRef]) -> None:
+        """On disk: bulk-load into a copy of the store, then swap the copy in.
+
+        One SPARQL MOVE per graph would rewrite every quad in a single transaction held in memory (20 s and
+        1.8 GB for 476,000 quads), so the new state is built beside the store instead: a RocksDB checkpoint
+        (hard links), the replaced graphs removed and the file bulk-loaded there, then both directories
+        exchanged in one rename. Readers, and a crash at any point, see the old store or the new one.
+        """
+        if self.path is None or self.read_only:
+            return super().bulk_replace(nquads, replace)
+        copy = self.path.with_name(f".{self.path.name}.bulk-{uuid.uuid4().hex[:12]}")
+        try:
+            self._ox.backup(str(copy))
+            _load_copy(copy, nquads, replace)
+            self._ox.flush()
+            del self._ox
+            try:
+                exchange_directories(copy, self.path)
+            finally:
+                self._ox = ox.Store(str(self.path))
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise StoreError(f"cannot bulk-load {nquads} into {self.description}: {exc}") from exc
+        finally:
+            shutil.rmtree(copy, ignore_errors=True)  # the unused copy, or after the swap the old store
+
     def dump(self, graph: URIRef | None = None, media_type: str = "application/n-quads") -> bytes:
         fmt = rdf_format(media_type)
         if graph is None:
@@ -131,3 +175,17 @@ class OxigraphStore(Store):
         if self.path is not None and not self.read_only:  # a read-only store refuses flush()
             self._ox.flush()
         del self._ox
+
+
+def _load_copy(directory: Path, nquads: Path, replace: Collection[URIRef]) -> None:
+    """Replace the graphs in the copy, then compact it: the bulk loader leaves many overlapping files, and
+    a query's index look-ups cost about four times as much until they are merged (20 µs against 5 µs)."""
+    copy = ox.Store(str(directory))
+    try:
+        for graph in replace:
+            copy.remove_graph(ox.NamedNode(str(graph)))
+        copy.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
+        copy.optimize()
+        copy.flush()
+    finally:
+        del copy
