@@ -4,10 +4,11 @@ VENV   ?= .venv
 STORE  ?= .store
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# Debian packages the test suite drives: headless Chromium for the browser tests.
-TEST_DEBS := chromium
+# Debian packages the test suite drives: headless Chromium for the browser tests, wrk for the
+# endpoint load test of the benchmark smoke run.
+TEST_DEBS := chromium wrk
 
-.PHONY: serve test test-remote servers install build debian-deps screenshots clean
+.PHONY: serve test test-remote servers install build debian-deps screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,12 @@ servers: install
 
 test-remote: servers
 	$(BIN)/python -m pytest -q -m remote
+
+# The national-scale benchmarks (README, Performance): about an hour, most of it the naive rdflib path.
+# BENCH_SCALE=small for a quick look, international for 5,000 cities (no naive path).
+BENCH_SCALE ?= national
+bench: install debian-deps
+	$(BIN)/python benchmarks/run.py --scale $(BENCH_SCALE) --json build/bench/$(BENCH_SCALE).json
 
 screenshots: install debian-deps
 	KPI_REGISTRY_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m browser
