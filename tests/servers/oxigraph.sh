@@ -14,11 +14,11 @@
 #   OXIGRAPH_UNION_DEFAULT_GRAPH=0    1: default graph = union of all graphs (Virtuoso-like); 0: standard
 #   OXIGRAPH_TIMEOUT=120              query timeout, seconds (--timeout-s)
 #   OXIGRAPH_START_TIMEOUT=60         seconds to wait for the server to answer
-# ENV_* variables are assigned dynamically by load_env (printf -v).
-# shellcheck disable=SC2154
 set -euo pipefail
 
-PROG=$(basename "$0")
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+SERVER=oxigraph
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV=${VENV:-$REPO_ROOT/.venv}
 case "$VENV" in /*) ;; *) VENV="$PWD/$VENV" ;; esac
@@ -27,46 +27,13 @@ HOST=${OXIGRAPH_HOST:-127.0.0.1}
 PORT=${OXIGRAPH_PORT:-27878}
 START_TIMEOUT=${OXIGRAPH_START_TIMEOUT:-60}
 QUERY_TIMEOUT=${OXIGRAPH_TIMEOUT:-120}
-BIN="$VENV/bin/oxigraph"
+SERVER_BIN="$VENV/bin/oxigraph"
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
-log() { echo "$PROG: $*" >&2; }
-usage() { sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
-
-port_in_use() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-
-abs_dir() {
-    [ -n "${1:-}" ] || die "missing DIR argument"
-    case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac
-}
-
-pid_alive() { # pid -> 0 if it is a running oxigraph server
-    local pid=$1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "oxigraph" || return 1
-}
-
-read_pid() { [ -f "$1/oxigraph.pid" ] && cat "$1/oxigraph.pid" || true; }
-
-load_env() {
-    local key val
-    [ -f "$1/endpoints.env" ] || return 1
-    while IFS='=' read -r key val; do
-        [ -n "$key" ] || continue
-        printf -v "ENV_${key}" '%s' "$val"
-    done <"$1/endpoints.env"
-}
-
-http_ask() {
-    curl -fsS --max-time 5 -G --data-urlencode 'query=ASK {}' \
-        -H 'Accept: application/sparql-results+json' "$1" 2>/dev/null | grep -q true
-}
-
-installed() { [ -x "$BIN" ] && "$BIN" --version >/dev/null 2>&1; }
+installed() { [ -x "$SERVER_BIN" ] && "$SERVER_BIN" --version >/dev/null 2>&1; }
 
 cmd_install() {
     if installed; then
-        log "already installed: $("$BIN" --version) ($BIN)"
+        log "already installed: $("$SERVER_BIN" --version) ($SERVER_BIN)"
         return 0
     fi
     if [ ! -x "$VENV/bin/pip" ]; then
@@ -76,8 +43,13 @@ cmd_install() {
     log "pip install '$SPEC' into $VENV"
     timeout 600 "$VENV/bin/pip" install --disable-pip-version-check -q "$SPEC" </dev/null >&2 \
         || die "pip install '$SPEC' failed"
-    installed || die "$BIN not usable after install"
-    log "installed: $("$BIN" --version)"
+    installed || die "$SERVER_BIN not usable after install"
+    log "installed: $("$SERVER_BIN" --version)"
+}
+
+discard_start() { # pid dir -- a start that failed leaves no server and no pid file
+    kill -KILL "$1" 2>/dev/null || true
+    rm -f "$2/oxigraph.pid"
 }
 
 cmd_start() {
@@ -88,33 +60,18 @@ cmd_start() {
     [[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "OXIGRAPH_PORT must be a port number, got '$PORT'"
     [[ "$START_TIMEOUT" =~ ^[0-9]+$ ]] || die "OXIGRAPH_START_TIMEOUT must be a number of seconds"
     mkdir -p "$dir"
-    local pid; pid=$(read_pid "$dir")
-    pid_alive "$pid" && die "already running in $dir (pid $pid); '$0 stop $dir' first"
+    die_if_running "$dir"
     port_in_use "$HOST" "$PORT" && die "port $HOST:$PORT is already in use (set OXIGRAPH_PORT)"
 
     local args=(serve --location "$dir/store" --bind "$HOST:$PORT" --timeout-s "$QUERY_TIMEOUT")
     [ "${OXIGRAPH_UNION_DEFAULT_GRAPH:-0}" = 1 ] && args+=(--union-default-graph)
-    local t0=$SECONDS
-    setsid "$BIN" "${args[@]}" >"$dir/oxigraph.log" 2>&1 </dev/null &
+    local pid t0=$SECONDS
+    setsid "$SERVER_BIN" "${args[@]}" >"$dir/oxigraph.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/oxigraph.pid"
 
     local base="http://$HOST:$PORT"
-    local deadline=$((SECONDS + START_TIMEOUT))
-    until http_ask "$base/query"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 25 "$dir/oxigraph.log" >&2 || true
-            rm -f "$dir/oxigraph.pid"
-            die "oxigraph exited during start-up (log: $dir/oxigraph.log)"
-        fi
-        if [ $SECONDS -ge $deadline ]; then
-            tail -n 25 "$dir/oxigraph.log" >&2 || true
-            kill -KILL "$pid" 2>/dev/null || true
-            rm -f "$dir/oxigraph.pid"
-            die "oxigraph did not answer on $base/query within ${START_TIMEOUT}s"
-        fi
-        sleep 0.2
-    done
+    await_ready "$pid" "$dir" "$base/query" discard_start
     cat >"$dir/endpoints.env" <<EOF
 server=oxigraph
 endpoint=$base/query
@@ -133,42 +90,8 @@ EOF
     echo "pid=$pid"
 }
 
-cmd_stop() {
-    local dir; dir=$(abs_dir "${1:-}")
-    local pid; pid=$(read_pid "$dir")
-    if ! pid_alive "$pid"; then
-        rm -f "$dir/oxigraph.pid"
-        log "not running ($dir)"
-        return 0
-    fi
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do pid_alive "$pid" || break; sleep 0.1; done
-    if pid_alive "$pid"; then
-        log "pid $pid ignored SIGTERM for 10s; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.5
-    fi
-    pid_alive "$pid" && die "could not stop pid $pid"
-    rm -f "$dir/oxigraph.pid"
-    log "stopped ($dir)"
+stop_server() { # pid dir
+    term_then_kill "$1"
 }
 
-cmd_status() {
-    local dir; dir=$(abs_dir "${1:-}")
-    local pid; pid=$(read_pid "$dir")
-    if ! pid_alive "$pid"; then echo "status=stopped"; return 3; fi
-    load_env "$dir" || { echo "status=starting"; echo "pid=$pid"; return 1; }
-    if http_ask "$ENV_endpoint"; then
-        echo "status=running"; cat "$dir/endpoints.env"; echo "pid=$pid"
-    else
-        echo "status=not-answering"; echo "pid=$pid"; return 1
-    fi
-}
-
-case "${1:-}" in
-    install) cmd_install ;;
-    start) cmd_start "${2:-}" ;;
-    stop) cmd_stop "${2:-}" ;;
-    status) cmd_status "${2:-}" ;;
-    *) usage ;;
-esac
+main "$@"

@@ -23,7 +23,9 @@
 # shellcheck disable=SC2154
 set -euo pipefail
 
-PROG=$(basename "$0")
+# shellcheck source-path=SCRIPTDIR source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+SERVER=virtuoso
 HOST=${VIRTUOSO_HOST:-127.0.0.1}
 HTTP_PORT=${VIRTUOSO_HTTP_PORT:-28890}
 SQL_PORT=${VIRTUOSO_SQL_PORT:-21111}
@@ -35,22 +37,11 @@ PKG=virtuoso-opensource
 SERVER_BIN=virtuoso-t
 ISQL_BIN=isql-vt
 
-die() { echo "$PROG: error: $*" >&2; exit 1; }
 check_port() { # name value
     [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -ge 1 ] && [ "$2" -le 65535 ] || die "$1 must be a port number (1-65535), got '$2'"
 }
-log() { echo "$PROG: $*" >&2; }
-
-usage() {
-    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 # ---------------------------------------------------------------- helpers
-port_in_use() { # host port -> 0 if something accepts connections there
-    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
-}
-
 gen_password() {
     local p
     p=$(head -c 512 /dev/urandom | tr -dc 'A-Za-z0-9' | head -c 20) || true
@@ -60,39 +51,6 @@ gen_password() {
 
 check_password() { # name value
     [[ "$2" =~ ^[A-Za-z0-9._-]+$ ]] || die "$1 may contain only [A-Za-z0-9._-]"
-}
-
-abs_dir() { # DIR -> absolute path (need not exist)
-    [ -n "${1:-}" ] || die "missing DIR argument"
-    case "$1" in
-        /*) printf '%s' "$1" ;;
-        *) printf '%s/%s' "$PWD" "$1" ;;
-    esac
-}
-
-pid_alive() { # pid -> 0 if that pid is our virtuoso-t
-    local pid=$1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-    # guard against a recycled pid: the process must be virtuoso-t with our ini
-    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$SERVER_BIN" || return 1
-}
-
-read_pid() { # DIR -> pid or empty
-    [ -f "$1/virtuoso.pid" ] && cat "$1/virtuoso.pid" || true
-}
-
-load_env() { # DIR -> sources DIR/endpoints.env into ENV_* variables
-    local key val
-    [ -f "$1/endpoints.env" ] || return 1
-    while IFS='=' read -r key val; do
-        [ -n "$key" ] || continue
-        printf -v "ENV_${key}" '%s' "$val"
-    done <"$1/endpoints.env"
-}
-
-http_ask() { # query endpoint URL -> 0 if ASK {} answers true
-    curl -fsS --max-time 5 -G --data-urlencode 'query=ASK {}' \
-        -H 'Accept: application/sparql-results+json' "$1" 2>/dev/null | grep -q true
 }
 
 isql() { # sqlport password SQL... ; fails on any SQL error
@@ -110,8 +68,7 @@ kill_launched() { # EXIT trap of a failed start: stop the server it launched
     if kill -0 "$LAUNCHED_PID" 2>/dev/null; then
         log "stopping the half-started server (pid $LAUNCHED_PID)"
         kill -TERM "$LAUNCHED_PID" 2>/dev/null || true
-        for _ in $(seq 1 50); do kill -0 "$LAUNCHED_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -KILL "$LAUNCHED_PID" 2>/dev/null || true
+        gone_within_10s "$LAUNCHED_PID" || kill -KILL "$LAUNCHED_PID" 2>/dev/null || true
     fi
     rm -f "$LAUNCHED_DIR/virtuoso.pid"
 }
@@ -275,10 +232,6 @@ DeferInferenceRulesInit    = 0
 EOF
 }
 
-print_env() { # DIR -> key=value lines (the same as DIR/endpoints.env)
-    cat "$1/endpoints.env"
-}
-
 cmd_start() {
     local dir; dir=$(abs_dir "${1:-}")
     command -v "$SERVER_BIN" >/dev/null 2>&1 || die "$SERVER_BIN not installed: run '$0 install' first"
@@ -289,10 +242,7 @@ cmd_start() {
     [[ "$START_TIMEOUT" =~ ^[0-9]+$ ]] || die "VIRTUOSO_START_TIMEOUT must be a number of seconds"
     [[ "$BUFFERS" =~ ^[0-9]+$ ]] && [ "$BUFFERS" -ge 1000 ] || die "VIRTUOSO_BUFFERS must be a number >= 1000"
     mkdir -p "$dir"
-    local pid; pid=$(read_pid "$dir")
-    if pid_alive "$pid"; then
-        die "already running in $dir (pid $pid); '$0 stop $dir' first"
-    fi
+    die_if_running "$dir"
     port_in_use "$HOST" "$HTTP_PORT" && die "port $HOST:$HTTP_PORT is already in use (set VIRTUOSO_HTTP_PORT)"
     port_in_use "$HOST" "$SQL_PORT" && die "port $HOST:$SQL_PORT is already in use (set VIRTUOSO_SQL_PORT)"
 
@@ -317,7 +267,7 @@ cmd_start() {
     mkdir -p "$dir/db" "$dir/vsp" "$dir/load"
     write_ini "$dir"
 
-    local t0=$SECONDS
+    local pid t0=$SECONDS
     # +foreground: no daemonising, so $! is the server's pid; setsid keeps it
     # out of the caller's process group (no SIGINT/SIGHUP from the terminal/CI).
     setsid "$SERVER_BIN" +foreground +configfile "$dir/virtuoso.ini" \
@@ -330,18 +280,7 @@ cmd_start() {
     trap "exit 130" INT TERM HUP
 
     local base="http://$HOST:$HTTP_PORT"
-    local deadline=$((SECONDS + START_TIMEOUT))
-    until http_ask "$base/sparql"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            tail -n 25 "$dir/virtuoso.log" >&2 2>/dev/null || true
-            die "virtuoso-t exited during start-up (log: $dir/virtuoso.log)"
-        fi
-        if [ $SECONDS -ge $deadline ]; then
-            tail -n 25 "$dir/virtuoso.log" >&2 2>/dev/null || true
-            die "virtuoso did not answer on $base/sparql within ${START_TIMEOUT}s"
-        fi
-        sleep 0.5
-    done
+    await_ready "$pid" "$dir" "$base/sparql"
 
     if [ $fresh = 1 ]; then
         # One-time set-up of a new database (it starts with dba/dba).
@@ -387,63 +326,19 @@ EOF
     fi
     trap - EXIT INT TERM HUP
     log "virtuoso ready in $((SECONDS - t0))s (pid $pid, data in $dir)"
-    print_env "$dir"
+    cat "$dir/endpoints.env"
     echo "pid=$pid"
 }
 
 # ---------------------------------------------------------------- stop
-cmd_stop() {
-    local dir; dir=$(abs_dir "${1:-}")
-    local pid; pid=$(read_pid "$dir")
-    if ! pid_alive "$pid"; then
-        rm -f "$dir/virtuoso.pid"
-        log "not running ($dir)"
-        return 0
-    fi
+stop_server() { # pid dir
     # Clean shutdown: checkpoint + exit via SQL; then SIGTERM; then SIGKILL.
-    if load_env "$dir" && [ -n "${ENV_dba_password:-}" ] && [ -n "${ENV_sql:-}" ]; then
+    if load_env "$2" && [ -n "${ENV_dba_password:-}" ] && [ -n "${ENV_sql:-}" ]; then
         timeout 15 "$ISQL_BIN" "$ENV_sql" dba "$ENV_dba_password" "EXEC=shutdown;" >/dev/null 2>&1 || true
     fi
-    for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
-    if pid_alive "$pid"; then
-        log "SQL shutdown did not stop pid $pid; sending SIGTERM"
-        kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
-    fi
-    if pid_alive "$pid"; then
-        log "pid $pid ignored SIGTERM; sending SIGKILL"
-        kill -KILL "$pid" 2>/dev/null || true
-        sleep 0.5
-    fi
-    pid_alive "$pid" && die "could not stop pid $pid"
-    rm -f "$dir/virtuoso.pid"
-    log "stopped ($dir)"
+    gone_within_10s "$1" && return 0
+    log "SQL shutdown did not stop pid $1; sending SIGTERM"
+    term_then_kill "$1"
 }
 
-# ---------------------------------------------------------------- status
-cmd_status() {
-    local dir; dir=$(abs_dir "${1:-}")
-    local pid; pid=$(read_pid "$dir")
-    if ! pid_alive "$pid"; then
-        echo "status=stopped"
-        return 3
-    fi
-    load_env "$dir" || { echo "status=starting"; echo "pid=$pid"; return 1; }
-    if http_ask "$ENV_endpoint"; then
-        echo "status=running"
-        print_env "$dir"
-        echo "pid=$pid"
-    else
-        echo "status=not-answering"
-        echo "pid=$pid"
-        return 1
-    fi
-}
-
-case "${1:-}" in
-    install) cmd_install ;;
-    start) cmd_start "${2:-}" ;;
-    stop) cmd_stop "${2:-}" ;;
-    status) cmd_status "${2:-}" ;;
-    *) usage ;;
-esac
+main "$@"
