@@ -24,7 +24,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from . import sparql
-from .ingest import Context, existing_round, run_record, validate_file
+from .ingest import Context, existing_round, new_city, run_record, validate_file
 from .namespaces import CITY_SLUG, IRIs, ROUND_ID
 from .store import Store
 from .submission import RDF_FORMATS, Catalogue, City, RoundInfo, city_graph
@@ -73,7 +73,7 @@ def find_jobs(store: Store, iris: IRIs, directory: Path) -> tuple[list[Job], lis
     for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
         if not CITY_SLUG.match(folder.name):
             raise DataError(f"{folder}: a city folder must be named by its slug (lower-case ASCII, e.g. 'alesund')")
-        city = known.get(folder.name) or new.setdefault(folder.name, names.get(folder.name) or _default_city(folder.name))
+        city = known.get(folder.name) or new.setdefault(folder.name, names.get(folder.name) or new_city(folder.name))
         for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES):
             if not ROUND_ID.match(path.stem):
                 raise DataError(f"{path}: the file name must be the round, e.g. 2024.csv")
@@ -87,17 +87,8 @@ def _city_table(path: Path) -> dict[str, City]:
     """Names and municipality numbers of new cities, from the directory's cities.tsv when it has one."""
     if not path.is_file():
         return {}
-    cities = {}
-    for line, r in read_table(path, ("slug", "name")):
-        municipality = r.get("municipality") or None
-        if municipality and not (municipality.isdigit() and len(municipality) == 4):
-            raise DataError(f"{path}:{line}: municipality {municipality!r}: a Norwegian municipality number has four digits")
-        cities[r["slug"]] = City(r["slug"], r["name"] or _default_city(r["slug"]).name, municipality)
-    return cities
-
-
-def _default_city(slug: str) -> City:
-    return City(slug, slug.replace("-", " ").title())
+    return {r["slug"]: new_city(r["slug"], r["name"], r.get("municipality") or None, f"{path}:{line}: municipality")
+            for line, r in read_table(path, ("slug", "name"))}
 
 
 def _text(term) -> str | None:
@@ -181,11 +172,12 @@ def import_directory(store: Store, ctx: Context, directory: Path, workers: int |
 def _validate_into(ctx: Context, jobs: list[Job], workers: int, target: Path, result: BulkReport,
                    progress: Progress) -> int:
     """Collect every report; write the N-Quads of conforming submissions to `target` while all conform."""
-    written = 0
+    written, conforms = 0, True
     with target.open("wb") as handle:
         for done, (report, data) in enumerate(validate_jobs(ctx, jobs, workers), start=1):
             result.reports.append(report)
-            if result.conforms:
+            conforms = conforms and report.conforms
+            if conforms:
                 handle.write(data)
                 written += data.count(b"\n")
             progress(done, len(jobs))

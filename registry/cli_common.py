@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from .build import build, is_built
 from .config import ConfigError, Settings
@@ -83,14 +83,20 @@ LARGE_LOAD = 100_000  # triples; a smaller load takes seconds and a bar would on
 
 
 @contextmanager
+def _bar(title: str, description: str, total: int | None) -> Iterator[tuple[Progress, TaskID]]:
+    """A transient rich progress bar on stderr and its one task."""
+    columns = (TextColumn(title), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        yield bar, bar.add_task(description, total=total)
+
+
+@contextmanager
 def load_bar(graph: str, total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr for a large load into a remote server (none when stderr is not a terminal)."""
     if total < LARGE_LOAD or not err.is_terminal:
         yield lambda n: None
         return
-    columns = (TextColumn("loading {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(graph.rsplit("/graph/", 1)[-1], total=total)
+    with _bar("loading {task.description}", graph.rsplit("/graph/", 1)[-1], total) as (bar, task):
         yield lambda n: bar.advance(task, n)
 
 
@@ -100,9 +106,7 @@ def validation_bar() -> Iterator[Callable[[int, int], None]]:
     if not err.is_terminal:
         yield lambda done, total: None
         return
-    columns = (TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("validating", total=None)
+    with _bar("validating", "validating", None) as (bar, task):
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 

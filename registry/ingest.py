@@ -64,9 +64,15 @@ def resolve_city(store: Store, slug: str, name: str | None, municipality: str | 
         if municipality and known.municipality and municipality != known.municipality:
             raise DataError(f"city {slug!r} is registered with municipality {known.municipality}, not {municipality}")
         return known, False
+    return new_city(slug, name, municipality, "--municipality"), True
+
+
+def new_city(slug: str, name: str | None = None, municipality: str | None = None,
+             where: str = "municipality") -> City:
+    """A city new to the registry; without a name it is named after its slug. `where` names the input."""
     if municipality and not (municipality.isdigit() and len(municipality) == 4):
-        raise DataError(f"--municipality {municipality!r}: a Norwegian municipality number has four digits")
-    return City(slug, name or slug.replace("-", " ").title(), municipality), True
+        raise DataError(f"{where} {municipality!r}: a Norwegian municipality number has four digits")
+    return City(slug, name or slug.replace("-", " ").title(), municipality)
 
 
 def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: RoundInfo | None = None) -> tuple[Staged, Report]:

@@ -117,7 +117,7 @@ def _import_directory(settings: Settings, directory: Path, workers: int | None, 
     with ready_store(settings) as store, validation_bar() as progress:
         result = import_directory(store, Context.from_store(store, settings.iris), directory, workers, progress)
     if not result.conforms:
-        _print_reports(result.failed, "json" if fmt == "json" else "text")
+        _print_reports(result.failed, fmt)
         raise Refused(f"{directory}: {len(result.failed)} of {len(result.reports)} submissions do not conform; "
                       "nothing was imported, the store is unchanged")
     summary = {"imported": str(directory), "submissions": len(result.reports), "quads": result.quads,
