@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,7 +22,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from . import sparql
 from .catalogue import new_graph
-from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, slug
+from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, kpi_key, slug
 from .store import Store
 from .tables import DataError
 
@@ -211,7 +212,7 @@ def parse_csv(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id
     """A filled template → the submission graph, one item per non-blank row."""
     check_ids(city.slug, round_id)
     text = read_csv_text(path)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         return _parse_rows(reader, path, iris, catalogue, city, round_id, info)
     except csv.Error as exc:
@@ -220,22 +221,71 @@ def parse_csv(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id
 
 def _parse_rows(reader: csv.DictReader, path: Path, iris: IRIs, catalogue: Catalogue, city: City,
                 round_id: str, info: RoundInfo | None) -> Staged:
-    header = reader.fieldnames or []
-    if list(header) != list(COLUMNS):
-        missing = [c for c in COLUMNS if c not in header]
-        extra = [c for c in header if c not in COLUMNS]
-        detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}", extra and f"unexpected {', '.join(extra)}"]))
-        raise DataError(f"{path}:1: wrong header ({detail or 'columns out of order'}); expected {','.join(COLUMNS)}")
     staged = Staged(city, round_id, new_graph(), str(path))
+    header = _check_header(reader.fieldnames or [], path, staged)
     round_graph(staged.graph, iris, city, round_id, info)
     seen: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in _records(reader, path):
         if None in row:
             staged.problems.append(Problem("CSV-1", f"row has {len(header) + len(row[None])} cells, the header {len(header)}", file=str(path), line=line))
             continue
-        _row(staged, iris, catalogue, {k: (v or "").strip() for k, v in row.items()}, line, seen)
+        _row(staged, iris, catalogue, {k: (row.get(k) or "").strip() for k in COLUMNS}, line, seen)
     return staged
+
+
+def _check_header(header: list[str], path: Path, staged: Staged) -> list[str]:
+    """The template's columns must all be there, in any order; a column the template lacks is ignored,
+    with a warning (CSV-5), since a city may keep its own working columns beside the template's."""
+    missing = [c for c in COLUMNS if c not in header]
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if missing or doubled:
+        detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
+                                         doubled and f"repeated {', '.join(doubled)}"]))
+        raise DataError(f"{path}:1: wrong header ({detail}); the template's columns are {','.join(COLUMNS)}")
+    for number, name in enumerate(header, start=1):
+        if name not in COLUMNS:
+            label = f"unknown column {name!r}" if name.strip() else f"column {number} has no name"
+            staged.problems.append(Problem("CSV-5", f"{label}: ignored (the template's columns are "
+                                                    f"{', '.join(COLUMNS)})", "Warning", str(path), 1))
+    return header
+
+
+def _records(reader: csv.DictReader, path: Path) -> Iterator[tuple[int, dict]]:
+    """(first line, row) for each record; a malformed record names the line it starts on.
+
+    The reader must be strict: a lenient csv reader takes an unterminated quote at the end of the
+    file as a cell running to the end, and the rows after it vanish silently."""
+    rows = iter(reader)
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problem = ("a quoted cell that starts here is never closed" if "unexpected end of data" in str(exc)
+                       else str(exc))
+            raise DataError(f"{path}:{start}: not valid CSV ({problem})") from None
+        yield start, row
+
+
+# The descriptive columns repeat the catalogue, so city staff can read the template; a row that says
+# something else about its data point is ambiguous (which did the city mean?) and is refused (CSV-4).
+_DESCRIBED = (("kpi_code", lambda e: e.kpi_code), ("kpi_name", lambda e: e.kpi_name),
+              ("data_point", lambda e: e.name), ("unit", lambda e: e.unit_as_printed),
+              ("core_advanced", lambda e: e.tier))
+
+
+def _comparable(column: str, text: str) -> str:
+    """Case and spacing do not make a difference; in a KPI code neither does the space after a colon."""
+    text = _SPACES.sub(" ", text).strip().casefold()
+    return kpi_key(text) if column == "kpi_code" else text
+
+
+def _described_as(entry: Entry, row: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(column, cell, catalogue's text) for each non-empty descriptive cell that disagrees with the catalogue."""
+    return [(column, row[column], expected(entry)) for column, expected in _DESCRIBED
+            if row[column] and _comparable(column, row[column]) != _comparable(column, expected(entry))]
 
 
 def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], line: int, seen: dict[str, int]) -> None:
@@ -253,6 +303,9 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
         return
     dp_id = row["data_point_id"]
     entry = catalogue.entries.get(dp_id)
+    for column, cell, expected in _described_as(entry, row) if entry else ():
+        staged.problems.append(Problem("CSV-4", f"{column} {cell!r} is not that of data point {dp_id}: "
+                                                f"the catalogue has {expected!r} (correct it or leave it empty)", **where))
     item = iris.observation(staged.city.slug, staged.round_id, quote(dp_id, safe="-._~") or "missing-id")
     if dp_id in seen:  # RDF would merge the two rows into one node: keep them apart for rule SUB-1
         item = URIRef(f"{item}-duplicate-line-{line}")

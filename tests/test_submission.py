@@ -196,3 +196,65 @@ def test_import_accepts_turtle(store, ctx, tmp_path, iris):
     assert report.conforms
     assert store.count(iris.g_submission("trondheim", "2020-09")) > 50
     assert KPI.Observation  # the class items carry
+
+
+@pytest.mark.parametrize("column, cell", [
+    ("kpi_code", "EC: ICT: ICT: 2C"),            # another KPI's code
+    ("kpi_code", "XX: 9"),                       # no KPI's code at all
+    ("kpi_name", "Fixed Broadband Subscriptions"),
+    ("data_point", "4G"),
+    ("unit", "per 100 000 inhabitants"),
+    ("core_advanced", "Advanced"),
+])
+def test_a_descriptive_cell_that_disagrees_with_its_data_point_is_refused_naming_the_column(column, cell, store, ctx, tmp_path):
+    rows = read_rows(TRONDHEIM)
+    expected = rows[0][column]
+    rows[0][column] = cell
+    before = store.dump()
+    report = import_submission(store, ctx, write_rows(tmp_path / "bad.csv", rows), "trondheim", "2020-09")
+    found = [p for p in report.violations if p.rule == "CSV-4"]
+    assert len(found) == 1 and found[0].line == 2 and found[0].data_point == rows[0]["data_point_id"]
+    assert column in found[0].message and repr(cell) in found[0].message and repr(expected) in found[0].message
+    assert store.dump() == before
+
+
+def test_descriptive_cells_compare_without_case_spacing_or_colon_spaces_and_may_be_empty(store, ctx, tmp_path):
+    rows = read_rows(TRONDHEIM)
+    rows[0].update(kpi_code="ec:ict:ict:1C", kpi_name="  household  INTERNET access ", unit="%", core_advanced="core")
+    rows[1].update(kpi_code="", kpi_name="", data_point="", unit="", core_advanced="")
+    report = import_submission(store, ctx, write_rows(tmp_path / "ok.csv", rows), "trondheim", "2020-09")
+    assert report.conforms and not [p for p in report.problems if p.rule == "CSV-4"]
+
+
+def test_columns_in_any_order_and_an_unknown_column_is_a_warning_naming_it(store, ctx, tmp_path):
+    rows = [{**r, "kommentar": "intern"} for r in read_rows(TRONDHEIM)]
+    path = tmp_path / "reordered.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, ["value", "kommentar", *reversed([c for c in COLUMNS if c != "value"])], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    report = import_submission(store, ctx, path, "trondheim", "2020-09")
+    assert report.conforms
+    warned = [p for p in report.problems if p.rule == "CSV-5"]
+    assert len(warned) == 1 and warned[0].severity == "Warning" and "'kommentar'" in warned[0].message and warned[0].line == 1
+
+
+@pytest.mark.parametrize("header, message", [
+    (",".join(c for c in COLUMNS if c != "unit"), "missing unit"),
+    (",".join([*COLUMNS, "value"]), "repeated value"),
+])
+def test_a_missing_or_repeated_template_column_makes_the_file_unreadable(header, message, store, ctx, tmp_path):
+    path = tmp_path / "f.csv"
+    path.write_text(header + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=f"{path}:1: wrong header \\({message}"):
+        import_submission(store, ctx, path, "trondheim", "2020-09")
+
+
+def test_an_unterminated_quote_at_the_end_is_an_error_naming_file_and_line(tmp_path, built):
+    lines = TRONDHEIM.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    lines[-1] = lines[-1].rsplit(",", 1)[0] + ',"Trondheim kommune'  # the last cell's closing quote is missing
+    broken = tmp_path / "2020-09.csv"
+    broken.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_cli("validate", str(broken), "--city", "trondheim", "--store", built, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{broken}:{len(lines)}:" in proc.stderr and "never closed" in proc.stderr
