@@ -67,13 +67,20 @@ def stats_cmd(settings: Settings, fmt: str) -> None:
     print_table(rows, columns, title=f"U4SSC catalogue: {stats['total_kpis']} KPIs, {stats['total_data_points']} data points")
 
 
+# `query --format` for CONSTRUCT / DESCRIBE (a graph): "table", the default, prints Turtle as well.
+GRAPH_FORMATS = {"table": "text/turtle", "ttl": "text/turtle", "nt": "application/n-triples",
+                 "jsonld": "application/ld+json", "json": "application/ld+json"}
+QUERY_FORMATS = click.Choice(["table", "json", "csv", "ttl", "nt", "jsonld"])
+
+
 @main.command("query")
 @store_options
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-e", "--expression", metavar="SPARQL", help="Query text instead of a file.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=QUERY_FORMATS, default="table", show_default=True,
+              help="SELECT / ASK: table, json or csv; CONSTRUCT / DESCRIBE: ttl (also for table), nt or jsonld (also json).")
 def query_cmd(settings: Settings, file: Path | None, expression: str | None, fmt: str) -> None:
-    """Run a SPARQL SELECT or ASK from FILE.rq, a query name from queries/, or -e 'SPARQL'."""
+    """Run a SPARQL query from FILE.rq, a query name from queries/, or -e 'SPARQL'."""
     if bool(file) == bool(expression):
         raise Fatal("give either FILE.rq or -e 'SPARQL'")
     if expression:
@@ -82,8 +89,18 @@ def query_cmd(settings: Settings, file: Path | None, expression: str | None, fmt
         text = file.read_text(encoding="utf-8")
     else:
         text = sparql.load(file.name).text
+    form = query_form(text)
+    graph_form = form in ("CONSTRUCT", "DESCRIBE")
+    if graph_form and fmt not in GRAPH_FORMATS or not graph_form and fmt in ("ttl", "nt", "jsonld"):
+        fits = ", ".join(GRAPH_FORMATS if graph_form else ("table", "json", "csv"))
+        raise Fatal(f"--format {fmt} does not apply to {form or 'SELECT'} queries; use one of {fits}")
     with ready_store(settings) as store:
-        if query_form(text) == "ASK":
+        if graph_form:  # serialised by the store itself (Oxigraph's writers keep every literal as it is)
+            body = store.query_bytes(text, GRAPH_FORMATS[fmt])
+            sys.stdout.buffer.write(body if not body or body.endswith(b"\n") else body + b"\n")
+            sys.stdout.flush()
+            return
+        if form == "ASK":
             print(to_json(store.ask(text)) if fmt == "json" else str(store.ask(text)).lower())
             return
         rows = store.select(text)

@@ -56,3 +56,27 @@ def test_output_cut_short_by_the_reader_is_not_an_error(built):
     proc = subprocess.run(f"set -o pipefail; {sys.executable} -m registry.cli export --store {built} | head -n 1",
                           shell=True, executable="/bin/bash", capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.count("\n") == 1 and proc.stderr == ""
+
+
+KPI_IRI = "https://w3id.org/u4ssc-registry/def/kpi/EC-ICT-ICT-1C"
+
+
+@pytest.mark.parametrize("fmt, parse_as", [(None, "turtle"), ("ttl", "turtle"), ("nt", "nt"), ("jsonld", "json-ld")])
+@pytest.mark.parametrize("form", ["CONSTRUCT", "DESCRIBE"])
+def test_query_prints_construct_and_describe_as_rdf(built, form, fmt, parse_as):
+    """CONSTRUCT / DESCRIBE used to end in a traceback ('QueryTriples' object has no attribute 'variables')."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import SKOS
+
+    text = {"CONSTRUCT": f"CONSTRUCT {{ <{KPI_IRI}> ?p ?o }} WHERE {{ <{KPI_IRI}> ?p ?o }}",
+            "DESCRIBE": f"DESCRIBE <{KPI_IRI}>"}[form]
+    proc = run_cli("query", "--store", built, "-e", text, *(("--format", fmt) if fmt else ()), check=False)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    graph = Graph().parse(data=proc.stdout, format=parse_as)
+    assert (URIRef(KPI_IRI), SKOS.prefLabel, Literal("Household Internet Access", lang="en")) in graph
+
+
+@pytest.mark.parametrize("text, fmt", [(f"DESCRIBE <{KPI_IRI}>", "csv"), ("ASK {}", "nt")])
+def test_query_format_that_does_not_fit_the_form_is_one_line_exit_2(built, text, fmt):
+    proc = run_cli("query", "--store", built, "-e", text, "--format", fmt, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "use one of" in proc.stderr
