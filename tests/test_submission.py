@@ -258,3 +258,15 @@ def test_an_unterminated_quote_at_the_end_is_an_error_naming_file_and_line(tmp_p
     proc = run_cli("validate", str(broken), "--city", "trondheim", "--store", built, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert f"{broken}:{len(lines)}:" in proc.stderr and "never closed" in proc.stderr
+
+
+def test_a_complete_submission_whose_not_reported_items_give_no_reason_imports_with_warnings(store, ctx, tmp_path):
+    """OBS-10 is advice: the Ålesund report prints "Not reported" with no reason (issue 17, point 2)."""
+    rows = read_rows(ROOT / "data" / "cities" / "alesund" / "2020-06.csv")
+    blanked = [{**r, "note": ""} if r["status"] == "not_reported" else r for r in rows]
+    assert any(r["status"] == "not_reported" for r in blanked)
+    report = import_submission(store, ctx, write_rows(tmp_path / "2020-06.csv", blanked), "alesund", "2020-06")
+    assert report.conforms, [p.message for p in report.violations]
+    reasons = [p for p in report.problems if p.rule == "OBS-10"]
+    assert reasons and all(p.severity == "Warning" for p in reasons)
+    assert len(reasons) == sum(r["status"] == "not_reported" for r in blanked)
