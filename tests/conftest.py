@@ -14,7 +14,6 @@ from registry.namespaces import IRIs
 from registry.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = ROOT.parent / "shared" / "reference"
 
 
 @pytest.fixture(scope="session")
