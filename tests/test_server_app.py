@@ -281,3 +281,13 @@ def test_home_page_links_the_catalogue_and_cities(client):
 def test_results_json_is_valid_sparql_json(client):
     body = json.loads(client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"}).data)
     assert body["boolean"] is True
+
+
+@pytest.mark.parametrize("params", [{"query": "ASK {}"}, {}], ids=["query", "service-description"])
+def test_head_on_sparql_answers_as_get_without_a_body(client, params):
+    """`Allow` lists HEAD, so HEAD /sparql is the GET's status and headers (RFC 9110 §9.3.2), not 415."""
+    accept = {"Accept": "text/turtle" if not params else "application/sparql-results+json"}
+    head = client.head("/sparql", query_string=params, headers=accept)
+    get = client.get("/sparql", query_string=params, headers=accept)
+    assert head.status_code == get.status_code == 200
+    assert head.mimetype == get.mimetype and head.data == b""

@@ -74,7 +74,7 @@ def _body_text(req: Request) -> str:
 
 def parse_operation(req: Request) -> Operation | None:
     """The operation a request carries (Protocol §2.1 query, §2.2 update), or None for none (§3 description)."""
-    if req.method == "GET":
+    if req.method in ("GET", "HEAD"):  # HEAD: the GET without its body (RFC 9110 §9.3.2)
         if "update" in req.args:
             raise ProtocolError(400, "SPARQL Update must be sent with POST (SPARQL 1.1 Protocol §2.2)")
         text = _one(req.args, "query")
