@@ -24,7 +24,7 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from . import sparql
-from .ingest import Context, existing_round, new_city, run_record, validate_file
+from .ingest import Context, check_municipality, existing_round, new_city, run_record, validate_file
 from .namespaces import CITY_SLUG, IRIs, ROUND_ID
 from .store import Store
 from .submission import RDF_FORMATS, Catalogue, City, RoundInfo, city_graph
@@ -73,7 +73,11 @@ def find_jobs(store: Store, iris: IRIs, directory: Path) -> tuple[list[Job], lis
     for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
         if not CITY_SLUG.match(folder.name):
             raise DataError(f"{folder}: a city folder must be named by its slug (lower-case ASCII, e.g. 'alesund')")
-        city = known.get(folder.name) or new.setdefault(folder.name, names.get(folder.name) or new_city(folder.name))
+        city = known.get(folder.name) or new.get(folder.name)
+        if city is None:
+            city = new[folder.name] = names.get(folder.name) or new_city(folder.name)
+            owners = {c.municipality: c for c in (*known.values(), *new.values()) if c.municipality and c is not city}
+            check_municipality(city, owners.get(city.municipality), f"{directory / 'cities.tsv'}: {city.slug}: municipality")
         for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES):
             if not ROUND_ID.match(path.stem):
                 raise DataError(f"{path}: the file name must be the round, e.g. 2024.csv")

@@ -21,7 +21,7 @@ from .build import build, is_built
 from .config import ConfigError, Settings
 from .sparql import QueryError
 from .store import Store, StoreError, open_store
-from .tables import DataError
+from .tables import DataError, Refusal
 
 err = Console(stderr=True)
 FORMATS = click.Choice(["table", "json", "csv"])
@@ -49,6 +49,8 @@ class RegistryGroup(click.Group):
             # The reader went away (`kpi-registry export | head`): not an error of ours.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             sys.exit(0)
+        except Refusal as exc:
+            raise Refused(str(exc)) from None
         except (DataError, StoreError, QueryError, ConfigError, OSError) as exc:
             raise Fatal(str(exc)) from None
 

@@ -22,7 +22,7 @@ from .resources import asset_dir
 from .store import OxigraphStore, Store
 from .submission import (ASSURANCE, Catalogue, City, RoundInfo, Staged, check_ids, city_graph,
                          parse_submission)
-from .tables import DataError, read_table
+from .tables import DataError, Refusal, read_table
 from .validate import SUBMISSION_SHAPES, Report, reference_graph, shapes_version, validate_staged
 
 SEED_SOURCE = "Statistics Norway, Classification of municipalities (KLASS 131)"
@@ -64,7 +64,18 @@ def resolve_city(store: Store, slug: str, name: str | None, municipality: str | 
         if municipality and known.municipality and municipality != known.municipality:
             raise DataError(f"city {slug!r} is registered with municipality {known.municipality}, not {municipality}")
         return known, False
-    return new_city(slug, name, municipality, "--municipality"), True
+    city = new_city(slug, name, municipality, "--municipality")
+    owner = find_city(store, municipality) if municipality else None
+    check_municipality(city, owner, "--municipality")
+    return city, True
+
+
+def check_municipality(city: City, owner: City | None, where: str) -> None:
+    """One municipality, one city: its number names the city's IRI (`/id/city/NNNN`, docs/conventions.md),
+    so a second slug for it would give one city two names, and every table keyed by city would repeat."""
+    if owner is not None and owner.slug != city.slug and owner.municipality == city.municipality:
+        raise Refusal(f"{where} {city.municipality}: municipality {city.municipality} is already the city "
+                      f"{owner.slug!r} ({owner.name}); import its submissions with --city {owner.slug}")
 
 
 def new_city(slug: str, name: str | None = None, municipality: str | None = None,

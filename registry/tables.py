@@ -11,6 +11,10 @@ class DataError(ValueError):
     """A data file is unreadable or breaks a rule; the message names the file and line."""
 
 
+class Refusal(DataError):
+    """Input that was read but is refused because of what the store already holds (exit 1, not 2)."""
+
+
 def read_table(path: Path, required: tuple[str, ...] = (), delimiter: str | None = None,
                quoting: int = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) from a UTF-8 TSV/CSV, checking the header names `required` columns.

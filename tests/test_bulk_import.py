@@ -15,6 +15,7 @@ from registry.bulk_import import import_directory, nquads
 from registry.ingest import Context, find_city
 from registry.namespaces import KPI
 from registry.store import OxigraphStore
+from registry.tables import Refusal
 from registry.summary import summary
 
 from .conftest import run_cli
@@ -115,3 +116,13 @@ def test_cli_imports_a_directory_and_refuses_a_failing_one(tmp_path, submissions
     assert '"submissions": 6' in done.stdout
     bad_flags = run_cli("import", "--store", store, str(submissions), "--city", "x", check=False)
     assert bad_flags.returncode == 2
+
+
+def test_a_new_city_with_a_registered_municipality_number_stores_nothing(disk_store, iris, submissions, tmp_path):
+    copy = tmp_path / "taken"
+    shutil.copytree(submissions, copy)
+    (copy / "cities.tsv").write_text("slug\tname\tmunicipality\ncity-0001\tCity One\t1507\n", encoding="utf-8")
+    before = submission_graphs(disk_store, iris)
+    with pytest.raises(Refusal, match="'alesund'"):
+        import_directory(disk_store, Context.from_store(disk_store, iris), copy)
+    assert submission_graphs(disk_store, iris) == before

@@ -270,3 +270,14 @@ def test_a_complete_submission_whose_not_reported_items_give_no_reason_imports_w
     reasons = [p for p in report.problems if p.rule == "OBS-10"]
     assert reasons and all(p.severity == "Warning" for p in reasons)
     assert len(reasons) == sum(r["status"] == "not_reported" for r in blanked)
+
+
+def test_a_municipality_number_that_names_another_city_is_refused_naming_it(tmp_path, built):
+    """One municipality, one city: 1507 is Ålesund's, so `--city alesund2 --municipality 1507` is refused
+    (exit 1) and the store is unchanged (issue 17, point 3)."""
+    before = run_cli("export", "--store", built).stdout
+    proc = run_cli("import", str(ALESUND), "--city", "alesund2", "--round", "2024", "--name", "Ålesund 2",
+                   "--municipality", "1507", "--store", built, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert "'alesund'" in proc.stderr and "1507" in proc.stderr and "Traceback" not in proc.stderr
+    assert run_cli("export", "--store", built).stdout == before
