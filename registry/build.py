@@ -17,6 +17,7 @@ from . import sparql
 from .benchmarks import stage_shipped
 from .catalogue import build_catalogue, build_sdg, new_graph
 from .ingest import Context, stage_seeds
+from .submission import Catalogue
 from .infer import inferred
 from .taxonomy import stage_taxonomy
 from .namespaces import IRIs
@@ -41,6 +42,13 @@ def parse_ontology(directory: Path | None = None) -> Graph:
         except Exception as exc:  # rdflib raises several parser error types
             raise DataError(f"{path}: not valid Turtle: {exc}") from exc
     return g
+
+
+def shipped_catalogue(iris: IRIs) -> Catalogue:
+    """The data points as `ontology/` and `data/` define them, without a store: what the submission
+    template needs, so writing one never waits for (or creates) a store."""
+    ontology, (_, index) = parse_ontology(), build_sdg(iris)
+    return Context.from_graphs(iris, ontology, build_catalogue(iris, index)).catalogue
 
 
 def stage(iris: IRIs, progress: Progress = lambda _: None) -> dict[URIRef, Graph]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
+from .build import shipped_catalogue
 from .bulk_import import import_directory
 from .cli_common import Fatal, Refused, err, ready_store, store_options, validation_bar
 from .config import Settings
@@ -27,10 +28,10 @@ EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "ap
 def template(settings: Settings, out: Path | None) -> None:
     """Write the submission template: one CSV row per data point, value columns empty.
 
-    With --out, its CSVW metadata (FILE.csv-metadata.json) is written beside it.
+    With --out, its CSVW metadata (FILE.csv-metadata.json) is written beside it. The template comes from the
+    catalogue shipped with the registry; no store is opened.
     """
-    with ready_store(settings) as store:
-        rows = Catalogue.from_store(store).template_rows()
+    rows = shipped_catalogue(settings.iris).template_rows()
     _write_rows(rows, out)
     if out:
         meta = out.with_name(out.name + "-metadata.json")

@@ -8,6 +8,8 @@ import sys
 
 import pytest
 
+from registry.store import OxigraphStore
+
 from .conftest import run_cli
 from .test_catalogue import REPORT_TOTALS
 
@@ -80,3 +82,19 @@ def test_query_prints_construct_and_describe_as_rdf(built, form, fmt, parse_as):
 def test_query_format_that_does_not_fit_the_form_is_one_line_exit_2(built, text, fmt):
     proc = run_cli("query", "--store", built, "-e", text, "--format", fmt, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "use one of" in proc.stderr
+
+
+def test_template_needs_no_store_neither_a_locked_one_nor_a_new_one(tmp_path):
+    """`template` reads only the shipped catalogue: it works while a writer holds the store, and run
+    outside the project it leaves no `.store` behind (issue 17, point 6)."""
+    locked = OxigraphStore(tmp_path / "held")  # this process holds RocksDB's lock for writing
+    try:
+        run_cli("template", "--store", str(tmp_path / "held"), "--out", str(tmp_path / "a.csv"))
+    finally:
+        locked.close()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run_cli("template", "--out", "b.csv", cwd=elsewhere)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["b.csv", "b.csv-metadata.json"]
+    assert (tmp_path / "a.csv").read_bytes() == (elsewhere / "b.csv").read_bytes()
+    assert len((elsewhere / "b.csv").read_text(encoding="utf-8").splitlines()) == 113
