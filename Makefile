@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 STORE  ?= .store
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # Debian packages the test suite drives: headless Chromium for the browser tests, wrk for the
@@ -25,7 +27,7 @@ build: install
 
 serve: build
 	$(BIN)/kpi-registry stats --store $(STORE)
-	$(BIN)/kpi-registry serve --store $(STORE)
+	$(BIN)/kpi-registry serve --store $(STORE) --host $(HOST) --port $(PORT)
 
 # Installs what is missing when run as root (CI, a fresh machine); otherwise says what is missing.
 debian-deps:

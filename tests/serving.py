@@ -89,7 +89,9 @@ def processes_in_group(pgid: int) -> dict[int, str]:
     return found
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float = 300) -> None:
+    """Until `condition` holds; `seconds` only stops a test that would otherwise hang (a loaded machine
+    may take a minute to start a process), it is not what the test waits for."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import signal
+import socket
 import threading
 import time
 
@@ -16,6 +19,7 @@ from SPARQLWrapper import CSV, JSON, XML, SPARQLWrapper
 from registry import sparql
 from registry.store import OxigraphStore
 
+from .conftest import run_cli
 from .serving import processes_in_group, running_server, start_server, stop_server, store_on_disk, wait_for
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -164,9 +168,36 @@ def test_sigterm_stops_every_worker_without_a_crash_and_leaves_no_process(built,
         wait_for(lambda: sum("spawn_main" in c for c in processes_in_group(proc.pid).values()) == 2)
         assert requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=10).json()["boolean"] is True
     finally:
-        code = stop_server(proc)  # SIGTERM to the master only, as a service manager sends it
+        code = stop_server(proc, seconds=300)  # SIGTERM to the master only, as a service manager sends it
     text = log.read_text()
     assert "was sent" not in text, text  # gunicorn's "Worker (pid:N) was sent SIGSEGV!"
     assert text.count("Worker exiting") == 2, text
     assert code == 0, text
-    wait_for(lambda: not processes_in_group(proc.pid), seconds=10)
+    wait_for(lambda: not processes_in_group(proc.pid))
+
+
+def test_ctrl_c_stops_the_server_without_a_traceback(built, tmp_path):
+    """Ctrl-C sends SIGINT to the terminal's whole process group: query processes included (issue 17)."""
+    log = tmp_path / "serve.log"
+    proc, url = start_server(built, "--workers", "1", "--query-processes", "2", log=log)
+    try:
+        wait_for(lambda: sum("spawn_main" in c for c in processes_in_group(proc.pid).values()) == 2)
+        assert requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=300)
+    finally:
+        stop_server(proc, group=True)
+    text = log.read_text()
+    assert "Traceback" not in text and "KeyboardInterrupt" not in text, text
+    wait_for(lambda: not processes_in_group(proc.pid))
+
+
+def test_a_busy_port_is_one_line_and_exit_2_before_anything_starts(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run_cli("serve", "--store", str(tmp_path / "store"), "--port", str(port), check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and f"127.0.0.1:{port}" in proc.stderr, proc.stderr
+    assert not (tmp_path / "store").exists()  # refused before the store was built

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import socket
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,18 @@ TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
 def _ready(settings: Settings) -> None:
     with ready_store(settings):
         pass
+
+
+def _check_address(host: str, port: int) -> None:
+    """A busy port is one line and exit 2 before anything starts (gunicorn would retry, then print a
+    screenful of errors). SO_REUSEADDR as gunicorn sets it, so a socket in TIME_WAIT is no obstacle."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def _worker_exit(server, worker) -> None:
@@ -80,6 +93,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
     remote = settings.store.remote
     if settings.store.path is None and remote is None:
         raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
+    _check_address(host, port)
     token = os.environ.get(TOKEN_ENV, "")
     if allow_update and not token:
         raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import multiprocessing as mp
 import os
+import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,7 +87,11 @@ def _outcome(kind: str, payload: Any, limits: Limits) -> bytes:
 
 
 def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int) -> None:
-    """A child's whole life: open the store, answer requests until the parent hangs up."""
+    """A child's whole life: open the store, answer requests until the parent hangs up.
+
+    Ctrl-C reaches the terminal's whole process group; the worker stops its children itself, so a
+    child ignores SIGINT rather than print a KeyboardInterrupt traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, daemon=True, name="kpi-registry-orphan-watch").start()
     store = opener()
     while True:
