@@ -311,6 +311,17 @@ def _row(r: dict) -> dict[str, str]:
     return cell
 
 
+TABLE_KEY = "item"  # the CSVW primaryKey of tables/observations.csv
+
+
+def key_failures(rows: list[dict[str, str]]) -> list[Failure]:
+    """Rows sharing the table's primary key: CSVW (Tabular Data Model §4.4, primary keys) makes such a
+    table invalid, and a consumer would count the observation twice."""
+    counts = Counter(r[TABLE_KEY] for r in rows)
+    return [Failure("CSVW-PK", f"{TABLE}: primary key {TABLE_KEY} {key} appears in {n} rows")
+            for key, n in sorted(counts.items()) if n > 1]
+
+
 def observations_csv(rows: list[dict[str, str]]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, [c[0] for c in COLUMNS], lineterminator="\n", extrasaction="ignore")
@@ -342,7 +353,7 @@ def csvw_metadata(download: str) -> bytes:
                           "to the unit's datatype. Columns ending in IRI link back to the linked data.",
         "dc:license": {"@id": str(CC_BY)},
         "dialect": {"header": True, "encoding": "utf-8"},
-        "tableSchema": {"columns": columns, "aboutUrl": "{+item}", "primaryKey": "item"},
+        "tableSchema": {"columns": columns, "aboutUrl": "{+item}", "primaryKey": TABLE_KEY},
     }
     return (json.dumps(metadata, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
@@ -712,7 +723,8 @@ def default_download_base(iris: IRIs) -> str:
 
 def render_release(store: Store, iris: IRIs, download: str | None = None,
                    progress: Progress = lambda _: None) -> Release:
-    """Every file of the release, in memory; `failures` lists the ICs the published cube violates."""
+    """Every file of the release, in memory; `failures` lists the ICs the published cube violates and any
+    repeated primary key of its table."""
     download = download or default_download_base(iris)
     release = Release()
     subs = submissions(store)
@@ -735,6 +747,7 @@ def render_release(store: Store, iris: IRIs, download: str | None = None,
     rows = item_rows(store)
     for r in rows:
         r["round_key"], r["round_label"] = f"{r['slug']}/{r['round_id']}", f"{r['city_name']} {r['round_id']}"
+    release.failures += key_failures(rows)
     tables = {TABLE: observations_csv(rows), TABLE_METADATA: csvw_metadata(download),
               JSONSTAT: jsonstat(rows, Catalogue.from_store(store), download)}
     release.files.update(tables)

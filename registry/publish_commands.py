@@ -36,7 +36,7 @@ def publish(settings: Settings, outdir: Path, download_base: str | None, fmt: st
     if release.failures:
         for failure in release.failures:
             err.print(f"{failure.ic}: violated: {failure.message}")
-        raise Refused(f"the cube violates {len(release.failures)} Data Cube integrity constraint(s); {outdir} not written")
+        raise Refused(f"the release breaks {len(release.failures)} integrity check(s) (Data Cube IC-n, CSVW-PK); {outdir} not written")
     try:
         write_release(release, outdir)
     except FileExistsError as exc:

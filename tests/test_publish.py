@@ -87,7 +87,8 @@ def test_a_broken_store_is_reported_not_published(store, iris):
     g = Graph()
     g.add((obs, QB.dataSet, URIRef("https://example.org/second-data-set")))
     store.load(g, iris.graph("submission", "alesund", "2020-06"))
-    assert {f.ic for f in render_release(store, iris).failures} == {"IC-1"}
+    # the second data set also repeats the item in the table (one row per data set)
+    assert {f.ic for f in render_release(store, iris).failures} == {"IC-1", "CSVW-PK"}
 
 
 def test_publishing_twice_gives_byte_identical_files(published, tmp_path):
@@ -312,3 +313,15 @@ def test_every_taxonomy_graph_is_published_under_its_publishers_terms(store, iri
     repair = URIRef("https://w3id.org/u4ssc-registry/data/dataset/taxonomy/repair")
     for d in cat.objects(repair, DCAT.distribution):
         assert cat.value(d, DCTERMS.license) is not None
+
+
+def test_a_table_whose_primary_key_repeats_is_refused_naming_the_key(store, iris):
+    """A city with two names (once possible with two slugs for one municipality) repeated every row of
+    tables/observations.csv; publish checks the table against its own CSVW primaryKey (issue 17)."""
+    city = iris.city("1507")
+    g = Graph()
+    g.add((city, URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"), Literal("Aalesund")))
+    store.load(g, iris.g_cities)
+    failures = [f for f in render_release(store, iris).failures if f.ic == "CSVW-PK"]
+    assert failures and all("primary key item https://w3id.org/u4ssc-registry/data/observation/alesund/" in f.message
+                            for f in failures)
