@@ -27,7 +27,8 @@ from . import sparql
 from .ingest import Context, check_municipality, existing_round, new_city, run_record, validate_file
 from .namespaces import CITY_SLUG, IRIs, ROUND_ID
 from .store import Store
-from .submission import RDF_FORMATS, Catalogue, City, RoundInfo, city_graph
+from .submission import Catalogue, City, RoundInfo, city_graph
+from .userfiles import FORMATS as RDF_FORMATS
 from .tables import DataError, read_table
 from .validate import Report
 

@@ -87,7 +87,12 @@ def new_city(slug: str, name: str | None = None, municipality: str | None = None
 
 
 def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: RoundInfo | None = None) -> tuple[Staged, Report]:
+    """Parse and check one file; a file that holds no submission item is refused (fail closed: nothing
+    in it could be checked, and stored it would replace a round by an empty one)."""
     staged = parse_submission(path, ctx.iris, ctx.catalogue, city, round_id, info)
+    if next(staged.graph.subjects(KPI.dataPoint, None), None) is None:
+        raise DataError(f"{path}: holds no submission item (no row with a value, status or note; "
+                        "no node with kpi:dataPoint): nothing to check or store")
     return staged, validate_staged(staged, ctx.reference)
 
 

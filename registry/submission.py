@@ -25,6 +25,7 @@ from .catalogue import new_graph
 from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, kpi_key, slug
 from .store import Store
 from .tables import DataError
+from .userfiles import read_rdf
 
 COLUMNS = ("data_point_id", "kpi_code", "kpi_name", "data_point", "unit", "core_advanced",
            "value", "status", "verification", "note", "source")
@@ -32,7 +33,6 @@ STATUS = {"reported": KPI.Reported, "not_reported": KPI.NotReported}
 VERIFICATION = {"verified": KPI.Verified, "not_verified": KPI.NotVerified}
 ASSURANCE = {"limited": KPI.LimitedAssurance, "reasonable": KPI.ReasonableAssurance}
 BOOLEANS = {"yes": "true", "no": "false", "ja": "true", "nei": "false", "true": "true", "false": "false"}
-RDF_FORMATS = {".ttl": "turtle", ".jsonld": "json-ld", ".json": "json-ld", ".nt": "nt", ".rdf": "xml"}
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
 
 
@@ -340,18 +340,9 @@ def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | Non
 
 
 def parse_rdf(path: Path, iris: IRIs, city: City, round_id: str) -> Staged:
-    """A submission already in RDF (Turtle, JSON-LD, N-Triples, RDF/XML): taken as it is."""
+    """A submission already in RDF (Turtle, JSON-LD, N-Triples, RDF/XML), read safely (registry/userfiles.py)."""
     check_ids(city.slug, round_id)
-    fmt = RDF_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise DataError(f"{path}: unknown format; use .csv, {', '.join(RDF_FORMATS)}")
-    g = new_graph()
-    try:
-        g.parse(path, format=fmt)
-    except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason})") from None
-    except Exception as exc:  # rdflib's parsers raise many types; all mean "cannot be read"
-        raise DataError(f"{path}: cannot parse as {fmt}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+    g = read_rdf(path)
     if any(isinstance(s, BNode) for s in g.subjects(KPI.dataPoint, None)):
         raise DataError(f"{path}: submission items must be IRIs, not blank nodes")
     return Staged(city, round_id, g, str(path))
