@@ -26,13 +26,13 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
-from rdflib.util import guess_format
 
 from .catalogue import new_graph
 from .namespaces import IRIs, KPI, SH, slug
 from .resources import asset_dir, project_root
 from .store import Store
 from .tables import DataError, read_table
+from .userfiles import parse_rdf_bytes, read_bytes
 from .validate import rule_of, scratch_store, severity_of, shacl_results
 
 REPAIR = "repair"  # the repair graph's source name; no file may take it
@@ -87,12 +87,8 @@ def read_sources(paths: Iterable[Path]) -> list[Source]:
             raise DataError(f"{path}: the file name gives the source name {name!r}, which is reserved; rename the file")
         if name in sources:
             raise DataError(f"{path}: same source name {name!r} as {sources[name].path}; they would share one graph")
-        data = path.read_bytes()
-        fmt = guess_format(str(path)) or "turtle"
-        try:
-            graph = Graph().parse(data=data, format=fmt)
-        except Exception as exc:  # rdflib raises several parser error types
-            raise DataError(f"{path}: not valid {fmt}: {exc}") from exc
+        data = read_bytes(path)
+        graph = parse_rdf_bytes(path, data)  # a file a user names may not fetch anything (userfiles.py)
         sources[name] = Source(name, path, graph, hashlib.sha256(data).digest())
     return list(sources.values())
 

@@ -37,10 +37,14 @@ def read_bytes(path: Path) -> bytes:
 
 def read_rdf(path: Path) -> Graph:
     """A user's RDF file as a graph, without opening any connection or other file."""
+    return parse_rdf_bytes(path, read_bytes(path))
+
+
+def parse_rdf_bytes(path: Path, data: bytes) -> Graph:
+    """`data`, read from `path` (whose suffix names the syntax), as a graph; see the module docstring."""
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        raise DataError(f"{path}: unknown format; use .csv, {', '.join(FORMATS)}")
-    data = read_bytes(path)
+        raise DataError(f"{path}: unknown format; use {', '.join(FORMATS)}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

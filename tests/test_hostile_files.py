@@ -89,3 +89,11 @@ def test_the_blank_template_does_not_wipe_a_round(built, tmp_path):
     refused_in_one_line(proc, blank)
     assert "no submission item" in proc.stderr
     assert run_cli("export", "--store", built).stdout == before
+
+
+@pytest.mark.parametrize("name", ["remote-context.jsonld", "external-entity.rdf"])
+def test_taxonomy_files_are_read_as_safely(name, listener, built, tmp_path):
+    path = instance(name, listener, tmp_path)
+    proc = run_cli("taxonomy", "validate", str(path), "--store", built, check=False)
+    refused_in_one_line(proc, path)
+    assert listener.connections == 0

@@ -107,7 +107,7 @@ def test_cli_import_is_atomic_and_keeps_other_sources(iris, staged, tmp_path):
         before = store.count(iris.g_taxonomy(REPAIR))
         bad = tmp_path / "U4SSC.ttl"
         bad.write_text("<a> <b> .")
-        with pytest.raises(ValueError, match="not valid turtle"):
+        with pytest.raises(ValueError, match="cannot parse as Turtle"):
             import_files(store, iris, [bad])
         assert store.count(iris.g_taxonomy("u4ssc")) == len(Graph().parse(ks_directory() / "U4SSC.ttl"))
         # re-importing one file recomputes the repair graph over all stored sources
