@@ -33,6 +33,10 @@ def _keyword(word: str) -> re.Pattern[str]:
 _FORM = _keyword(f"({'|'.join(_FORMS)})")
 _SERVICE = _keyword("SERVICE")
 _LOAD = _keyword("LOAD")
+_FROM = _keyword("FROM")
+_PREFIX_DECL = re.compile(r"PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\x00-\x20]*)>", re.IGNORECASE)
+_FROM_TARGET = re.compile(r"\s+(?P<named>NAMED\s+)?(?:<(?P<iri>[^<>\"{}|^`\\\x00-\x20]*)>|(?P<pname>[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*))",
+                          re.IGNORECASE)
 
 
 def _decode_escapes(text: str) -> str:
@@ -44,8 +48,9 @@ def _decode_escapes(text: str) -> str:
 
 
 def _code(text: str) -> str:
-    """The query with comments, string literals and IRIs blanked: only syntax is left."""
-    return _LEXEMES.sub(" ", text)
+    """The query with comments, string literals and IRIs blanked (same length: positions stay those of
+    `text`), so only syntax is left."""
+    return _LEXEMES.sub(lambda m: " " * len(m[0]), text)
 
 
 def _variants(text: str) -> tuple[str, ...]:
@@ -57,6 +62,34 @@ def query_form(text: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the form decides which result formats apply."""
     match = _FORM.search(_code(text))
     return match[1].upper() if match else None
+
+
+def has_dataset_clause(text: str) -> bool:
+    """Does the query name its own dataset with FROM / FROM NAMED (SPARQL 1.1 Query §13.2)? FROM is a
+    reserved word, so outside strings, IRIs and comments it can only be the dataset clause."""
+    return _FROM.search(_code(text)) is not None
+
+
+def dataset_of(text: str) -> tuple[list[str], list[str]] | None:
+    """The IRIs of the query's FROM and FROM NAMED clauses, or None when it has none or one that this
+    reader cannot resolve (a relative IRI, an undeclared prefix): then the server must read the clause."""
+    code = _code(text)
+    prefixes = {m[1] or "": m[2] for m in _PREFIX_DECL.finditer(text) if code[m.start()] != " "}
+    default, named = [], []
+    for match in _FROM.finditer(code):
+        target = _FROM_TARGET.match(text, match.end())
+        if target is None:
+            return None
+        iri = target["iri"] if target["iri"] is not None else _expand(prefixes, target["pname"])
+        if iri is None or ":" not in iri:
+            return None
+        (named if target["named"] else default).append(iri)
+    return (default, named) if default or named else None
+
+
+def _expand(prefixes: dict[str, str], pname: str) -> str | None:
+    prefix, _, local = pname.partition(":")
+    return prefixes[prefix] + local if prefix in prefixes else None
 
 
 def uses_service(text: str) -> bool:

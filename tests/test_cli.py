@@ -98,3 +98,12 @@ def test_template_needs_no_store_neither_a_locked_one_nor_a_new_one(tmp_path):
     assert sorted(p.name for p in elsewhere.iterdir()) == ["b.csv", "b.csv-metadata.json"]
     assert (tmp_path / "a.csv").read_bytes() == (elsewhere / "b.csv").read_bytes()
     assert len((elsewhere / "b.csv").read_text(encoding="utf-8").splitlines()) == 113
+
+
+def test_query_honours_from(built):
+    """`kpi-registry query` with FROM counts that graph only (it used to count the whole union)."""
+    text = "SELECT (COUNT(*) AS ?n) FROM <https://w3id.org/u4ssc-registry/graph/cities> WHERE { ?s ?p ?o }"
+    from_cities = int(run_cli("query", "--store", built, "--format", "csv", "-e", text).stdout.split()[1])
+    everything = int(run_cli("query", "--store", built, "--format", "csv", "-e",
+                             "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").stdout.split()[1])
+    assert 0 < from_cities < everything

@@ -291,3 +291,14 @@ def test_head_on_sparql_answers_as_get_without_a_body(client, params):
     get = client.get("/sparql", query_string=params, headers=accept)
     assert head.status_code == get.status_code == 200
     assert head.mimetype == get.mimetype and head.data == b""
+
+
+def test_from_names_the_default_graph_on_the_endpoint(client, store, iris):
+    """FROM used to be ignored (the union overrode it): the count is the graph's, and 0 for an unknown one."""
+    count = "SELECT (COUNT(*) AS ?n) FROM <{}> WHERE {{ ?s ?p ?o }}"
+    def n(graph) -> int:
+        response = client.get("/sparql", query_string={"query": count.format(graph)},
+                              headers={"Accept": "application/sparql-results+json"})
+        return int(response.json["results"]["bindings"][0]["n"]["value"])
+    assert n(iris.g_cities) == store.count(iris.g_cities) < store.count()
+    assert n(iris.graph("no-such-graph")) == 0

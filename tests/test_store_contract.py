@@ -204,3 +204,19 @@ def test_stale_staging_graphs_are_dropped_by_the_next_write(any_store):
     assert not any_store.has_graph(stale)
     assert any_store.has_graph(fresh)  # another writer's load in progress: not ours to drop
     any_store.clear(fresh)
+
+
+def test_from_replaces_the_union_default_graph(any_store):
+    """SPARQL 1.1 Query §13.2: a dataset clause names exactly the default graph; an unknown one is empty.
+    With none, the default graph stays the union of the named graphs."""
+    any_store.replace_graphs({G: graph_of(triple(1), triple(2)), H: graph_of(triple(3))})
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    def n(clause: str) -> int:
+        return int(any_store.select(count.format(clause))[0]["n"])
+    assert n("") >= 3
+    assert n(f"FROM <{G}>") == 2
+    assert n(f"FROM <{G}> FROM <{H}>") == 3
+    assert n(f"FROM <{EX}graph/unknown>") == 0
+    assert n(f"FROM NAMED <{H}>") == 0  # a dataset with named graphs only has an empty default graph
+    named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{H}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
+    assert int(any_store.select(named)[0]["n"]) == 1

@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
+from ..querytext import has_dataset_clause
 from .base import Payload, Row, Store, StoreError
 from .files import exchange_directories
 
@@ -89,8 +90,12 @@ class OxigraphStore(Store):
             raise StoreError(f"cannot open {self.description}: {exc}") from exc
 
     def _run(self, text: str, **kwargs):
+        """The store's default graph is the union of its named graphs unless the request (`default_graph`,
+        `named_graphs`) or the query (FROM, FROM NAMED) names a dataset, which then replaces it: SPARQL 1.1
+        Query §13.2, Protocol §2.1.4. Oxigraph's union option would override FROM, so it is set only then."""
+        union = not (kwargs.get("default_graph") or kwargs.get("named_graphs") or has_dataset_clause(text))
         try:
-            return self._ox.query(text, use_default_graph_as_union=not kwargs.get("default_graph"), **kwargs)
+            return self._ox.query(text, use_default_graph_as_union=union, **kwargs)
         except SyntaxError as exc:
             raise StoreError(f"SPARQL syntax error: {exc}") from exc
         except (OSError, RuntimeError, ValueError) as exc:

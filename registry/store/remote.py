@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from ..querytext import query_form
+from ..querytext import dataset_of, query_form
 from ..sparql import to_sparql
 from .base import RESULT_TYPES, Payload, Row, Store, StoreError
 from .http import Credentials, Http, Policy, StoreTimeout, StoreUnavailable, raise_for_answer
@@ -74,7 +74,13 @@ class RemoteStore(Store):
 
     # -- queries ---------------------------------------------------------------------
     def _post_query(self, text: str, accept: str, default_graphs=None, named_graphs=None):
-        """Protocol §2.1.2 (form-encoded POST: Virtuoso 7 never answers a `application/sparql-query` body)."""
+        """Protocol §2.1.2 (form-encoded POST: Virtuoso 7 never answers a `application/sparql-query` body).
+
+        A server whose default graph is the union (Oxigraph's --union-default-graph) may apply it over the
+        query's FROM clauses, so they are sent as the protocol's dataset too: the same graphs, and the
+        protocol's dataset takes precedence on every server (Protocol §2.1.4)."""
+        if not (default_graphs or named_graphs) and (dataset := dataset_of(text)):
+            default_graphs, named_graphs = dataset
         form = [("query", text)]
         form += [("default-graph-uri", g) for g in default_graphs or []]
         form += [("named-graph-uri", g) for g in named_graphs or []]
