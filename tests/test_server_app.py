@@ -302,3 +302,16 @@ def test_from_names_the_default_graph_on_the_endpoint(client, store, iris):
         return int(response.json["results"]["bindings"][0]["n"]["value"])
     assert n(iris.g_cities) == store.count(iris.g_cities) < store.count()
     assert n(iris.graph("no-such-graph")) == 0
+
+
+def test_format_names_fit_the_query_form_or_give_way_to_accept(client):
+    construct = "CONSTRUCT WHERE { ?s a <https://w3id.org/u4ssc-registry/def#KPI> } LIMIT 1"
+    as_xml = client.get("/sparql", query_string={"query": construct, "format": "xml"})
+    assert as_xml.status_code == 200 and as_xml.mimetype == "application/rdf+xml"  # SPARQLWrapper's RDFXML
+    typed = client.get("/sparql", query_string={"query": "ASK {}", "format": "application/sparql-results+json"})
+    assert typed.status_code == 200 and typed.json["boolean"] is True
+    other_form = client.get("/sparql", query_string={"query": construct, "format": "csv"},
+                            headers={"Accept": "text/turtle"})
+    assert other_form.status_code == 200 and other_form.mimetype == "text/turtle"
+    unknown = client.get("/sparql", query_string={"query": "ASK {}", "format": "yaml"})
+    assert unknown.status_code == 400 and "json" in unknown.get_data(as_text=True)

@@ -29,7 +29,24 @@ RESULTS = ["application/sparql-results+json", "application/sparql-results+xml", 
 GRAPHS = ["text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml", "text/html"]
 # Generic types some clients ask for, answered with the SPARQL-specific format they stand for.
 ALIASES = {"application/json": "application/sparql-results+json", "application/xml": "application/sparql-results+xml"}
-# Short names for the `format` parameter, which the HTML form uses to offer downloads.
+# The `format` parameter, as SPARQLWrapper, Virtuoso and Fuseki users send it: a short name or a media type,
+# read by query form. SPARQLWrapper sends format=xml for a CONSTRUCT (RDF/XML), json for SELECT, turtle, n3
+# or json-ld for graphs. N3 is answered with Turtle, which is N3.
+RESULT_NAMES = {
+    "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
+    "tsv": "text/tab-separated-values", "html": "text/html", "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml", "text/xml": "application/sparql-results+xml",
+    **{t: t for t in RESULTS},
+}
+GRAPH_NAMES = {
+    "ttl": "text/turtle", "turtle": "text/turtle", "n3": "text/turtle", "text/n3": "text/turtle",
+    "nt": "application/n-triples", "ntriples": "application/n-triples", "n-triples": "application/n-triples",
+    "jsonld": "application/ld+json", "json-ld": "application/ld+json", "json": "application/ld+json",
+    "application/json": "application/ld+json", "rdfxml": "application/rdf+xml", "rdf": "application/rdf+xml",
+    "xml": "application/rdf+xml", "rdf+xml": "application/rdf+xml", "application/xml": "application/rdf+xml",
+    "text/xml": "application/rdf+xml", "html": "text/html", **{t: t for t in GRAPHS},
+}
+# The names the query form offers for downloads.
 FORMAT_NAMES = {
     "json": "application/sparql-results+json", "xml": "application/sparql-results+xml", "csv": "text/csv",
     "tsv": "text/tab-separated-values", "html": "text/html", "ttl": "text/turtle",
@@ -126,12 +143,15 @@ def error(status: int, message: str, headers: dict[str, str] | None = None) -> R
 def _result_type(form: str | None) -> str:
     """The representation to send: the `format` parameter if given, else by Accept (406 when none fits)."""
     offered = GRAPHS if form in ("CONSTRUCT", "DESCRIBE") else RESULTS
-    if "format" in request.values:
-        media_type = FORMAT_NAMES.get(request.values["format"])
-        if media_type not in offered:
-            raise ProtocolError(400, f"format {request.values['format']!r} does not apply to a {form or 'SELECT'} query; "
-                                     f"use one of {', '.join(k for k, v in FORMAT_NAMES.items() if v in offered)}")
-        return media_type
+    names = GRAPH_NAMES if form in ("CONSTRUCT", "DESCRIBE") else RESULT_NAMES
+    if request.values.get("format"):
+        name = request.values["format"].strip().lower().split(";")[0].strip()
+        if name in names:
+            return names[name]
+        if name not in RESULT_NAMES and name not in GRAPH_NAMES:
+            raise ProtocolError(400, f"unknown format {request.values['format']!r}; for a {form or 'SELECT'} query "
+                                     f"use one of {', '.join(sorted(names))}")
+        # a format of the other query forms (csv for a CONSTRUCT): Accept decides, as if none were given
     media_type = negotiate(request.headers.get("Accept"), offered + [a for a, t in ALIASES.items() if t in offered])
     if media_type is None:
         raise ProtocolError(406, f"none of the requested media types is available for this query; offered: {', '.join(offered)}")
