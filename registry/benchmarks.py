@@ -25,7 +25,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 from . import sparql
 from .catalogue import new_graph
 from .ingest import Context
-from .namespaces import IRIs, KPI, SH, slug
+from .namespaces import IRIs, KPI, SDG, SH, owned_by_registry, slug
 from .resources import asset_dir
 from .store import Store
 from .submission import Catalogue, Problem, normalise_number, value_literal
@@ -65,6 +65,7 @@ class StagedSet:
     graph: Graph
     source: str
     lines: dict[URIRef, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
 
 
 def parse_set(path: Path, iris: IRIs, catalogue: Catalogue, info: SetInfo) -> StagedSet:
@@ -77,6 +78,7 @@ def parse_set(path: Path, iris: IRIs, catalogue: Catalogue, info: SetInfo) -> St
     for line, row in read_table(path, REQUIRED):
         if any(row.values()):
             _benchmark(staged, iris, catalogue, row, line, seen)
+    staged.problems = _outside_model(staged, iris)
     return staged
 
 
@@ -143,9 +145,23 @@ def _benchmark(staged: StagedSet, iris: IRIs, catalogue: Catalogue, row: dict[st
 def validate_set(staged: StagedSet, reference: Graph) -> Report:
     """SHACL over the set plus the ontology and catalogue; each finding names its rule and CSV line."""
     results = run_shacl(shapes(SHAPES), reference, staged.graph)
-    problems = [_problem(results, r, staged) for r in results.subjects(SH.resultSeverity, None)]
+    problems = staged.problems + [_problem(results, r, staged) for r in results.subjects(SH.resultSeverity, None)]
     problems.sort(key=lambda p: (p.line or 0, p.rule, p.message))
     return Report(staged.source, problems, results)
+
+
+def _outside_model(staged: StagedSet, iris: IRIs) -> list[Problem]:
+    """MOD-1: a set states things about itself, its benchmarks, its publisher and the documents it cites,
+    never about an IRI of the registry's (a `source` naming a catalogue KPI would give the KPI a title). A
+    UN SDG target is a document a target may cite (data/benchmarks/), and gets the title of its text."""
+    set_node = iris.benchmark_set(staged.info.id)
+    own = {set_node, staged.graph.value(set_node, DCTERMS.publisher)}
+    return [Problem("MOD-1", f"<{s}> is the registry's own: a benchmark set may cite it, not describe it "
+                             f"(a source is the document a target comes from)", file=staged.source,
+                    line=next((staged.lines[b] for b in staged.graph.subjects(DCTERMS.source, s) if b in staged.lines), None),
+                    focus=str(s))
+            for s in sorted(set(staged.graph.subjects()))
+            if s not in own and not str(s).startswith(f"{set_node}/") and owned_by_registry(s, iris.base, cited=(SDG,))]
 
 
 def _problem(results: Graph, result, staged: StagedSet) -> Problem:

@@ -22,6 +22,7 @@ from .resources import asset_dir
 from .store import OxigraphStore, Store
 from .submission import (ASSURANCE, Catalogue, City, RoundInfo, Staged, check_ids, city_graph,
                          parse_submission)
+from .submission_model import model_problems
 from .tables import DataError, Refusal, read_table
 from .validate import SUBMISSION_SHAPES, Report, reference_graph, shapes_version, validate_staged
 
@@ -90,6 +91,9 @@ def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: Rou
     """Parse and check one file; a file that holds no submission item is refused (fail closed: nothing
     in it could be checked, and stored it would replace a round by an empty one)."""
     staged = parse_submission(path, ctx.iris, ctx.catalogue, city, round_id, info)
+    staged.problems += model_problems(ctx.iris, staged)
+    if any(p.severity == "Violation" for p in staged.problems):
+        return staged, Report(staged.source, staged.problems)  # refused already; SHACL would add nothing to fix
     if next(staged.graph.subjects(KPI.dataPoint, None), None) is None:
         raise DataError(f"{path}: holds no submission item (no row with a value, status or note; "
                         "no node with kpi:dataPoint): nothing to check or store")

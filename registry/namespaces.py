@@ -29,6 +29,14 @@ PREFIXES: dict[str, Namespace] = {
     "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "sh": SH,
 }
 
+def owned_by_registry(node: object, base: str = DEFAULT_BASE, cited: tuple[Namespace, ...] = ()) -> bool:
+    """An IRI that the registry's own graphs define (its namespace) or that a vocabulary it builds on
+    defines (PREFIXES), except the namespaces `cited`: a user's file may use such IRIs but never state
+    anything about them."""
+    text = str(node)
+    return text.startswith(base) or any(text.startswith(str(ns)) for ns in PREFIXES.values() if ns not in cited)
+
+
 _SLUG = re.compile(r"[^a-z0-9]+")
 ROUND_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 CITY_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")

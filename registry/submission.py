@@ -130,23 +130,60 @@ def check_ids(city: str, round_id: str) -> None:
         raise DataError(f"round {round_id!r}: must be an identifier such as '2024' or '2020-06'")
 
 
-def normalise_number(text: str) -> str | None:
-    """`96,00 %` / `67 240.10` / `1.05` → canonical decimal text; None when it is not a number.
+# XSD 1.1 Part 2 §3.3.3.1: the decimal lexical space, ASCII digits only and no exponent. The registry
+# holds at most 18 digits on either side of the decimal mark: Oxigraph keeps xsd:decimal exactly with
+# 18 fractional digits (±1.7 × 10^20) and xsd:integer as a 64-bit integer (±9.2 × 10^18), and beyond
+# that a comparison in a rule is an error instead of an answer (docs/rules.md, NUM-1).
+_DECIMAL = re.compile(r"[+-]?(?P<whole>[0-9]*)(?:\.(?P<fraction>[0-9]*))?")
+_EXPONENT = re.compile(r"[+-]?[0-9]*\.?[0-9]+[eE][+-]?[0-9]+")
+MAX_DIGITS = 18
+RANGE = f"at most {MAX_DIGITS} digits before the decimal mark and {MAX_DIGITS} after it"
 
-    Decimal commas and thin-space thousands separators are how Norwegians write numbers; they are
-    accepted and normalised (documented in docs/rules.md). A cell with both `,` and `.` is ambiguous
-    and refused rather than guessed.
-    """
+
+def _plain(text: str) -> str | None:
+    """The cell without spacing and `%`, with `.` as its decimal mark; None when the marks are ambiguous.
+
+    Decimal commas and thin-space thousands separators are how Norwegians write numbers; a cell with
+    both `,` and `.` could mean either and is refused rather than guessed."""
     cell = _SPACES.sub("", text).removesuffix("%")
     if "," in cell:
         if "." in cell or cell.count(",") > 1:
             return None
         cell = cell.replace(",", ".")
-    try:
-        number = Decimal(cell)
-    except InvalidOperation:
-        return None
-    if not number.is_finite():
+    return cell
+
+
+def _read_number(cell: str) -> tuple[Decimal | None, str | None]:
+    """(the number, None), (None, why it is refused), or (None, None) when the text is no number at all.
+
+    Every check runs on the text before `Decimal` sees it, so no cell costs more than its length to
+    read (Decimal would expand `1e999999` digit by digit)."""
+    if _EXPONENT.fullmatch(cell):
+        return None, f"exponent notation is not accepted: write the number in full ({RANGE})"
+    if any(c.isdecimal() and not c.isascii() for c in cell):
+        return None, "digits other than 0-9 are not accepted: write the number with 0-9"
+    match = _DECIMAL.fullmatch(cell)
+    if not match or not (match["whole"] or match["fraction"]):
+        return None, None
+    whole, fraction = match["whole"].lstrip("0"), (match["fraction"] or "").rstrip("0")
+    if len(whole) > MAX_DIGITS or len(fraction) > MAX_DIGITS:
+        return None, (f"{len(whole)} digits before the decimal mark and {len(fraction)} after it: the registry "
+                      f"holds numbers of {RANGE}")
+    return Decimal(cell), None
+
+
+def number_problem(text: str) -> str | None:
+    """Why a cell that is written as a number is still refused (rule NUM-1), or None."""
+    cell = _plain(text)
+    return None if cell is None else _read_number(cell)[1]
+
+
+def normalise_number(text: str) -> str | None:
+    """`96,00 %` / `67 240.10` / `1.05` → canonical decimal text (`-0` is `0`); None when it is not a
+    number the registry accepts (docs/rules.md)."""
+    cell = _plain(text)
+    number = None if cell is None else _read_number(cell)[0]
+    if number is None:
         return None
     return format(number.normalize(), "f") if number != number.to_integral_value() else str(int(number))
 
@@ -303,6 +340,10 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
         return
     dp_id = row["data_point_id"]
     entry = catalogue.entries.get(dp_id)
+    refused = row["value"] and (entry is None or entry.datatype != XSD.boolean) and number_problem(row["value"])
+    if refused:
+        staged.problems.append(Problem("NUM-1", f"value {_shown(row['value'])}: {refused}", **where))
+        return
     for column, cell, expected in _described_as(entry, row) if entry else ():
         staged.problems.append(Problem("CSV-4", f"{column} {cell!r} is not that of data point {dp_id}: "
                                                 f"the catalogue has {expected!r} (correct it or leave it empty)", **where))
@@ -312,6 +353,11 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
     seen.setdefault(dp_id, line)
     staged.lines[item] = line
     _item(staged.graph, iris, staged, item, entry, dp_id, row, status)
+
+
+def _shown(cell: str, limit: int = 40) -> str:
+    """A cell quoted for a message, cut short: the message stays one line however long the cell is."""
+    return repr(cell if len(cell) <= limit else cell[:limit] + "…")
 
 
 def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | None, dp_id: str,

@@ -28,7 +28,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from .catalogue import new_graph
-from .namespaces import IRIs, KPI, SH, slug
+from .namespaces import DEFAULT_BASE, IRIs, KPI, SH, owned_by_registry, slug
 from .resources import asset_dir, project_root
 from .store import Store
 from .tables import DataError, read_table
@@ -78,8 +78,9 @@ def source_name(path: Path) -> str:
     return slug(ascii_stem)
 
 
-def read_sources(paths: Iterable[Path]) -> list[Source]:
-    """Parse each file as published; refuse unreadable RDF and two files that would share a graph."""
+def read_sources(paths: Iterable[Path], base: str = DEFAULT_BASE) -> list[Source]:
+    """Parse each file as published; refuse unreadable RDF, a file that describes what is not its own
+    (outside_model) and two files that would share a graph."""
     sources: dict[str, Source] = {}
     for path in paths:
         name = source_name(path)
@@ -89,8 +90,21 @@ def read_sources(paths: Iterable[Path]) -> list[Source]:
             raise DataError(f"{path}: same source name {name!r} as {sources[name].path}; they would share one graph")
         data = read_bytes(path)
         graph = parse_rdf_bytes(path, data)  # a file a user names may not fetch anything (userfiles.py)
+        outside_model(path, graph, base)
         sources[name] = Source(name, path, graph, hashlib.sha256(data).digest())
     return list(sources.values())
+
+
+def outside_model(path: Path, graph: Graph, base: str) -> None:
+    """MOD-1 for taxonomy files: a taxonomy describes its own schemes and concepts. One that states
+    something about a registry IRI or a term of a vocabulary the registry builds on (a KPI's label, a
+    UN SDG goal, a SKOS property) would change what every query reads, and is refused."""
+    foreign = sorted((s, p, o) for s, p, o in graph if owned_by_registry(s, base))
+    if foreign:
+        s, p, o = foreign[0]
+        more = f" (and {len(foreign) - 1} more such triples)" if len(foreign) > 1 else ""
+        raise DataError(f"{path}: MOD-1: {s.n3()} {p.n3()} {o.n3()}{more}: a taxonomy file may describe its own "
+                        f"schemes and concepts, not an IRI of the registry or of a vocabulary it uses")
 
 
 def default_sources() -> list[Source]:
@@ -349,7 +363,7 @@ def stage_taxonomy(iris: IRIs) -> dict[URIRef, Graph]:
 
 def import_files(store: Store, iris: IRIs, paths: Sequence[Path]) -> dict[str, int]:
     """Load files unchanged into their graphs and recompute the repair graph, in one atomic write."""
-    sources = read_sources(paths)
+    sources = read_sources(paths, iris.base)
     names = {s.name for s in sources}
     kept = {name: g for name, g in stored_sources(store, iris).items() if name not in names}
     graphs = stage_sources(iris, sources, kept=kept)

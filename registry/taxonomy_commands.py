@@ -58,7 +58,7 @@ def validate_cmd(settings: Settings, files: tuple[Path, ...], fmt: str, examples
     """
     with ready_store(settings) as store:
         published = stored_sources(store, settings.iris) or {s.name: s.graph for s in default_sources()}
-        published.update({s.name: s.graph for s in read_sources(files)})
+        published.update({s.name: s.graph for s in read_sources(files, settings.iris.base)})
         context = context_graph(store, settings.iris)
     report = validate_taxonomy(settings.iris, published, context, load_repairs())
     print(to_json(report.as_dict()) if fmt == "json" else format_text(report, examples))
