@@ -30,7 +30,7 @@ from .resources import asset_dir
 from .store import Store
 from .submission import Catalogue, Problem, normalise_number, value_literal
 from .tables import DataError, read_table
-from .validate import Report, rule_of, run_shacl, severity_of, shapes
+from .validate import Report, checked, rule_of, severity_of, shapes
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 ADMS_STATUS = Namespace("http://purl.org/adms/status/")
@@ -144,8 +144,8 @@ def _benchmark(staged: StagedSet, iris: IRIs, catalogue: Catalogue, row: dict[st
 
 def validate_set(staged: StagedSet, reference: Graph) -> Report:
     """SHACL over the set plus the ontology and catalogue; each finding names its rule and CSV line."""
-    results = run_shacl(shapes(SHAPES), reference, staged.graph)
-    problems = staged.problems + [_problem(results, r, staged) for r in results.subjects(SH.resultSeverity, None)]
+    results, failed = checked(shapes(SHAPES), staged.source, reference, staged.graph)
+    problems = staged.problems + failed + [_problem(results, r, staged) for r in results.subjects(SH.resultSeverity, None)]
     problems.sort(key=lambda p: (p.line or 0, p.rule, p.message))
     return Report(staged.source, problems, results)
 

@@ -87,16 +87,18 @@ def new_city(slug: str, name: str | None = None, municipality: str | None = None
     return City(slug, name or slug.replace("-", " ").title(), municipality)
 
 
-def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: RoundInfo | None = None) -> tuple[Staged, Report]:
-    """Parse and check one file; a file that holds no submission item is refused (fail closed: nothing
-    in it could be checked, and stored it would replace a round by an empty one)."""
+def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: RoundInfo | None = None,
+                  allow_empty: bool = False) -> tuple[Staged, Report]:
+    """Parse and check one file; a file that holds no submission item is refused unless `allow_empty`
+    (fail closed: nothing in it could be checked, and stored it would replace a round by an empty one)."""
     staged = parse_submission(path, ctx.iris, ctx.catalogue, city, round_id, info)
     staged.problems += model_problems(ctx.iris, staged)
     if any(p.severity == "Violation" for p in staged.problems):
         return staged, Report(staged.source, staged.problems)  # refused already; SHACL would add nothing to fix
-    if next(staged.graph.subjects(KPI.dataPoint, None), None) is None:
+    if not allow_empty and next(staged.graph.subjects(KPI.dataPoint, None), None) is None:
         raise DataError(f"{path}: holds no submission item (no row with a value, status or note; "
-                        "no node with kpi:dataPoint): nothing to check or store")
+                        "no node with kpi:dataPoint): nothing to check or store (import --replace-with-empty "
+                        "replaces a stored round by an empty one)")
     return staged, validate_staged(staged, ctx.reference)
 
 
@@ -117,20 +119,31 @@ def run_record(iris: IRIs, staged: Staged, report: Report, started: dt.datetime)
 
 
 def import_submission(store: Store, ctx: Context, path: Path, slug: str, round_id: str,
-                      name: str | None = None, municipality: str | None = None) -> Report:
-    """Import one file; returns the report. The store changes only when the submission conforms."""
+                      name: str | None = None, municipality: str | None = None,
+                      replace_with_empty: bool = False) -> Report:
+    """Import one file; returns the report, with the round's items before → after when it conforms.
+    The store changes only when the submission conforms; a file without items replaces a stored
+    round only when `replace_with_empty` asks for it."""
     check_ids(slug, round_id)
     started = dt.datetime.now(dt.UTC)
     city, new = resolve_city(store, slug, name, municipality)
-    staged, report = validate_file(path, ctx, city, round_id, existing_round(store, ctx.iris, city, round_id))
+    stored = existing_round(store, ctx.iris, city, round_id)
+    staged, report = validate_file(path, ctx, city, round_id, stored, allow_empty=replace_with_empty)
     if not report.conforms:
         return report
+    report.replaced = (item_count(store, ctx.iris.submission(city.slug, round_id)) if stored else None,
+                       len(set(staged.graph.subjects(KPI.dataPoint, None))))
     graphs: dict[URIRef, Graph] = {ctx.iris.g_submission(city.slug, round_id): staged.graph}
     if new:
         cities = store.construct(sparql.load("construct_graph"), {"graph": ctx.iris.g_cities})
         graphs[ctx.iris.g_cities] = cities + city_graph(ctx.iris, [city])
     store.replace_graphs(graphs, append={ctx.iris.g_system: run_record(ctx.iris, staged, report, started)})
     return report
+
+
+def item_count(store: Store, submission: URIRef) -> int:
+    rows = store.select(sparql.load("count_submission_items"), {"submission": submission})
+    return int(rows[0]["items"]) if rows else 0
 
 
 def existing_round(store: Store, iris: IRIs, city: City, round_id: str) -> RoundInfo | None:

@@ -83,9 +83,11 @@ def _print_reports(reports: list[Report], fmt: str) -> None:
 @click.option("--name", help="City name, when the city is new to the registry.")
 @click.option("--municipality", help="Norwegian municipality number, when the city is new to the registry.")
 @click.option("--workers", type=click.IntRange(min=1), help="Processes validating a DIR (default: one per core).")
+@click.option("--replace-with-empty", is_flag=True,
+              help="Let a FILE that reports no item (an empty template) replace the round: without it, refused.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def import_cmd(settings: Settings, file: Path, city: str | None, round_id: str | None, name: str | None,
-               municipality: str | None, workers: int | None, fmt: str) -> None:
+               municipality: str | None, workers: int | None, replace_with_empty: bool, fmt: str) -> None:
     """Validate a submission (CSV template, Turtle or JSON-LD) and store it if it conforms.
 
     The city's graph for that round is replaced atomically; a submission that does not conform
@@ -96,22 +98,28 @@ def import_cmd(settings: Settings, file: Path, city: str | None, round_id: str |
     all are stored in one step only when all conform.
     """
     if file.is_dir():
-        if city or round_id or name or municipality:
-            raise Fatal("a directory names its cities and rounds itself: drop --city, --round, --name, --municipality")
+        if city or round_id or name or municipality or replace_with_empty:
+            raise Fatal("a directory names its cities and rounds itself: drop --city, --round, --name, "
+                        "--municipality, --replace-with-empty")
         _import_directory(settings, file, workers, fmt)
         return
     if not (city and round_id):
         raise Fatal("importing a FILE needs --city and --round")
     with ready_store(settings) as store:
-        report = import_submission(store, Context.from_store(store, settings.iris), file, city, round_id, name, municipality)
+        report = import_submission(store, Context.from_store(store, settings.iris), file, city, round_id, name,
+                                   municipality, replace_with_empty)
     if not report.conforms:
         _print_reports([report], "json" if fmt == "json" else "text")
         raise Refused(f"{file}: not imported, the store is unchanged")
+    before, after = report.replaced or (None, 0)
     if fmt == "json":
-        print(to_json({"imported": str(file), "city": city, "round": round_id, **report.as_dict()}))
+        print(to_json({"imported": str(file), "city": city, "round": round_id, "items_before": before,
+                       "items_after": after, **report.as_dict()}))
     else:
         warnings = len(report.problems)
-        err.print(f"imported {file} as {city} / {round_id}" + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""))
+        what = f"new round, {after} items" if before is None else f"replaced the round's {before} items by {after}"
+        err.print(f"imported {file} as {city} / {round_id}: {what}"
+                  + (f" ({warnings} warning{'s' * (warnings != 1)})" if warnings else ""))
 
 
 def _import_directory(settings: Settings, directory: Path, workers: int | None, fmt: str) -> None:

@@ -459,7 +459,10 @@ def validate_taxonomy(iris: IRIs, published: Mapping[str, Graph], context: Graph
 
 def check(data: ox.Store) -> list[Finding]:
     """Run shapes/taxonomy.ttl over `data`, sorted by rule and focus node."""
-    results = shacl_results(taxonomy_shapes(), data)
+    try:
+        results = shacl_results(taxonomy_shapes(), data)
+    except Exception as exc:  # noqa: BLE001 - a rule that could not run has not passed (fail closed)
+        raise DataError(f"taxonomy validation could not be completed: {str(exc).strip()[:200]}") from None
     findings = [_finding(results, r) for r in results.subjects(RDF.type, SH.ValidationResult)]
     return sorted(findings, key=lambda f: (_rule_order(f.rule), f.focus, f.path or "", f.value or ""))
 

@@ -59,6 +59,7 @@ class Report:
     source: str
     problems: list[Problem] = field(default_factory=list)
     graph: Graph = field(default_factory=Graph)  # the SHACL validation report itself
+    replaced: tuple[int | None, int] | None = None  # set by import: the round's items before (None: new) → after
 
     @property
     def violations(self) -> list[Problem]:
@@ -92,8 +93,15 @@ def shacl_results(shapes_graph: Graph, data: ox.Store) -> Graph:
     return results
 
 
-def run_shacl(shapes_graph: Graph, *graphs: Graph) -> Graph:
-    return shacl_results(shapes_graph, scratch_store(*graphs))
+def checked(shapes_graph: Graph, source: str, *graphs: Graph) -> tuple[Graph, list[Problem]]:
+    """The SHACL results, or none and a violation when the validator itself fails: a rule that could not
+    be evaluated has not been passed (fail closed), and the file is refused."""
+    try:
+        return shacl_results(shapes_graph, scratch_store(*graphs)), []
+    except Exception as exc:  # noqa: BLE001 - whatever pyshacl raises, the outcome is "not shown to conform"
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return Graph(), [Problem("SHACL", f"validation could not be completed ({reason[:200]}): not accepted",
+                                 file=source)]
 
 
 def rule_of(results: Graph, result: Node, shapes_graph: Graph) -> str | None:
@@ -111,9 +119,10 @@ def severity_of(results: Graph, result: Node) -> str:
 
 def validate_staged(staged: Staged, reference: Graph) -> Report:
     shapes_graph = shapes(*SUBMISSION_SHAPES)
-    results = run_shacl(shapes_graph, reference, staged.graph)
+    results, failed = checked(shapes_graph, staged.source, reference, staged.graph)
     context = ReadOnlyGraphAggregate([reference, staged.graph])
-    found = [_problem(results, r, context, staged, shapes_graph) for r in results.subjects(SH.resultSeverity, None)]
+    found = failed + [_problem(results, r, context, staged, shapes_graph)
+                      for r in results.subjects(SH.resultSeverity, None)]
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     found.sort(key=lambda p: (order.get(p.severity, 3), p.line or 0, p.rule, p.message))
     return Report(staged.source, staged.problems + found, results)
