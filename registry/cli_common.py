@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from .build import build, is_built
 from .config import ConfigError, Settings
 from .sparql import QueryError
-from .store import Store, StoreError, open_store
+from .store import Store, StoreConfig, StoreError, open_store
 from .tables import DataError, Refusal
 
 err = Console(stderr=True)
@@ -124,8 +124,17 @@ def progress(label: str) -> Callable[[str], None]:
     return step
 
 
-def ready_store(settings: Settings) -> Store:
-    """Open the store, building it from data/ first when it is new, so no one meets an empty store."""
+def ready_store(settings: Settings, writes: bool = False) -> Store:
+    """Open the store, building it from data/ first when it is new, so no one meets an empty store.
+
+    A verb that only reads opens it read-only: the embedded store then opens beside a writer (an
+    import, `serve --allow-update`) instead of failing on its lock, and reads what was last committed.
+    """
+    if not writes and _exists(settings.store):
+        store = open_store(replace(settings.store, read_only=True))
+        if is_built(store, settings.iris):
+            return store
+        store.close()
     store = open_store(settings.store)
     if not is_built(store, settings.iris):
         err.print(f"[dim]{store.description} is empty: building it from data/ first[/]")
@@ -133,3 +142,8 @@ def ready_store(settings: Settings) -> Store:
         build(store, settings.iris, step)
         step("done")
     return store
+
+
+def _exists(config: StoreConfig) -> bool:
+    """A store there is to open read-only: a remote server, or an embedded store already on disk."""
+    return config.remote is not None or (config.path is not None and (config.path / "CURRENT").is_file())

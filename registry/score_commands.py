@@ -246,7 +246,7 @@ def import_set_cmd(settings: Settings, file: Path, set_id: str, title: str | Non
     The set's graph is replaced atomically; a set that does not conform leaves the store unchanged (exit 1).
     """
     info = sets.SetInfo(set_id, title or set_id, publisher, issued, status, description)
-    with ready_store(settings) as store:
+    with ready_store(settings, writes=True) as store:
         report = sets.import_set(store, Context.from_store(store, settings.iris), file, info)
     if not report.conforms:
         print(to_json(report.as_dict()) if fmt == "json" else format_text([report]))

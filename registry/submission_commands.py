@@ -105,7 +105,7 @@ def import_cmd(settings: Settings, file: Path, city: str | None, round_id: str |
         return
     if not (city and round_id):
         raise Fatal("importing a FILE needs --city and --round")
-    with ready_store(settings) as store:
+    with ready_store(settings, writes=True) as store:
         report = import_submission(store, Context.from_store(store, settings.iris), file, city, round_id, name,
                                    municipality, replace_with_empty)
     if not report.conforms:
@@ -123,7 +123,7 @@ def import_cmd(settings: Settings, file: Path, city: str | None, round_id: str |
 
 
 def _import_directory(settings: Settings, directory: Path, workers: int | None, fmt: str) -> None:
-    with ready_store(settings) as store, validation_bar() as progress:
+    with ready_store(settings, writes=True) as store, validation_bar() as progress:
         result = import_directory(store, Context.from_store(store, settings.iris), directory, workers, progress)
     if not result.conforms:
         _print_reports(result.failed, fmt)

@@ -33,7 +33,7 @@ def import_cmd(settings: Settings, files: tuple[Path, ...], fmt: str) -> None:
     One atomic write: the files' graphs, their provenance (graph/system/taxonomy/{name}) and the repair
     graph change together, or nothing does.
     """
-    with ready_store(settings) as store:
+    with ready_store(settings, writes=True) as store:
         step = progress("importing")
         graphs = import_files(store, settings.iris, list(files))
         step("done")

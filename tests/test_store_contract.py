@@ -202,8 +202,12 @@ def test_stale_staging_graphs_are_dropped_by_the_next_write(any_store):
         any_store.update(f'INSERT DATA {{ GRAPH <{graph}> {{ <{S}> <{P}> "staged" }} }}')
     any_store.replace_graph(G, graph_of(triple(1)))
     assert not any_store.has_graph(stale)
-    assert any_store.has_graph(fresh)  # another writer's load in progress: not ours to drop
-    any_store.clear(fresh)
+    if isinstance(any_store, OxigraphStore):
+        # the embedded store's writer holds its lock, and makes no staging graph: any is a leftover
+        assert not any_store.has_graph(fresh)
+    else:
+        assert any_store.has_graph(fresh)  # another writer's load in progress on a server: not ours to drop
+        any_store.clear(fresh)
 
 
 def test_from_replaces_the_union_default_graph(any_store):

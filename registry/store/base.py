@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,9 +68,20 @@ def is_stale_staging(graph: URIRef, now: float) -> bool:
     return created.isdigit() and now - int(created) > STALE_STAGING
 
 
-def insert_data(graph: URIRef, data: Graph) -> str:
-    """`INSERT DATA` of a small graph: N-Triples lines are valid SPARQL triples (Update §3.1.1)."""
-    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{data.serialize(format='nt')}}} }}"
+def insert_data(graphs: Iterable[tuple[URIRef, GraphData]]) -> str:
+    """One `INSERT DATA` of several graphs (N-Triples lines are valid SPARQL triples, Update §3.1.1). One
+    operation, not one per graph: a blank node may not be shared by two operations of a request (§19.6),
+    and the same blank node can stand in two graphs."""
+    blocks = [f"GRAPH <{graph}> {{\n{as_ntriples(data).decode('utf-8')}}}" for graph, data in graphs]
+    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
+
+
+def as_ntriples(data: GraphData) -> bytes:
+    payload = as_payload(data)
+    if payload.media_type == "application/n-triples":
+        return payload.data
+    triples = ox.parse(payload.data, format=ox.RdfFormat.from_media_type(payload.media_type))
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def split_nquads(path: Path, replace: Collection[URIRef]) -> tuple[dict[URIRef, Payload], dict[URIRef, Graph]]:
@@ -153,7 +164,8 @@ class Store(ABC):
                 staged[target] = staging_iri()
                 self._load(as_payload(data), staged[target], target)
             operations = [f"DROP SILENT GRAPH <{t}> ;\nMOVE SILENT GRAPH <{s}> TO <{t}>" for t, s in staged.items()]
-            operations += [insert_data(g, data) for g, data in (append or {}).items() if len(data)]
+            if any(len(data) for data in (append or {}).values()):
+                operations.append(insert_data((g, data) for g, data in append.items() if len(data)))
             self.update(" ;\n".join(operations))
         except BaseException:
             for s in staged.values():

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from ..querytext import has_dataset_clause
-from .base import Payload, Row, Store, StoreError
+from .base import STAGING, GraphData, Payload, Row, Store, StoreError, insert_data
 from .files import exchange_directories
 
 _RDF_FORMATS = {
@@ -86,8 +86,15 @@ class OxigraphStore(Store):
             else:
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._ox = ox.Store(str(self.path))
+                self._remove_copies()
         except OSError as exc:
             raise StoreError(f"cannot open {self.description}: {exc}") from exc
+
+    def _remove_copies(self) -> None:
+        """Copies bulk_replace left when its process was killed (each as large as the store). Only the
+        writer holding the store's lock makes copies, and that lock is now ours: every copy is a leftover."""
+        for copy in self.path.parent.glob(f".{self.path.name}.bulk-*"):
+            shutil.rmtree(copy, ignore_errors=True)
 
     def _run(self, text: str, **kwargs):
         """The store's default graph is the union of its named graphs unless the request (`default_graph`,
@@ -134,6 +141,17 @@ class OxigraphStore(Store):
             raise StoreError(f"SPARQL Update syntax error: {exc}") from exc
         except (OSError, RuntimeError, ValueError) as exc:
             raise StoreError(f"update failed on {self.description}: {exc}") from exc
+
+    def replace_graphs(self, graphs: Mapping[URIRef, GraphData], append: Mapping[URIRef, Graph] | None = None) -> None:
+        """All of it in one SPARQL Update request, which Oxigraph applies as one transaction: readers, and a
+        writer killed at any moment, see the old graphs or the new ones. No staging graph is made (while it
+        lived it would be part of the union default graph); one left by an older version goes in the same
+        transaction. It costs more than a bulk load (250,000 triples: 3.7 s against 2.0 s here), which is
+        nothing for a submission or a build; a whole directory of submissions goes through bulk_replace."""
+        leftovers = [g for g in self._all_graphs() if str(g).startswith(STAGING)]
+        operations = [f"DROP SILENT GRAPH <{g}>" for g in [*leftovers, *graphs]]
+        inserts = [*graphs.items(), *((g, data) for g, data in (append or {}).items() if len(data))]
+        self.update(" ;\n".join([*operations, insert_data(inserts)]))
 
     def _load(self, payload: Payload, graph: URIRef, target: URIRef | None = None) -> None:
         try:
