@@ -11,6 +11,7 @@ so the model and the parser cannot drift apart.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -145,5 +146,7 @@ def _outside(s: Node, staged: Staged, own: Own) -> str:
 
 
 def _triple(s: Node, p: Node, o: Node) -> str:
-    text = " ".join(t.n3() for t in (s, p, o))
+    with warnings.catch_warnings():  # rdflib warns when it writes an ill-typed literal, which is what we name
+        warnings.simplefilter("ignore")
+        text = " ".join(t.n3() for t in (s, p, o))
     return text if len(text) <= 200 else text[:200] + "…"

@@ -9,7 +9,10 @@ declarations can expand a kilobyte into gigabytes ("billion laughs") or name oth
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -58,9 +61,22 @@ def parse_rdf_bytes(path: Path, data: bytes) -> Graph:
     except SyntaxError as exc:
         raise DataError(f"{path}: cannot parse as {fmt.name}: {_reason(exc)}") from None
     graph = Graph()
-    for t in triples:
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    with _quiet(logging.getLogger("rdflib.term")):
+        for t in triples:
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
     return graph
+
+
+@contextmanager
+def _quiet(logger: logging.Logger) -> Iterator[None]:
+    """rdflib logs a traceback for each ill-typed literal ("abc"^^xsd:decimal) it is given; the literal is
+    kept as written and the rules refuse it (NUM-1, OBS-6) with a message a person can act on."""
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _reason(exc: SyntaxError) -> str:

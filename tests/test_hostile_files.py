@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -11,7 +13,11 @@ import pytest
 
 from .conftest import ROOT, run_cli
 
-CASES = sorted(p.name for p in (ROOT / "tests" / "hostile").iterdir() if p.name != "README.md")
+# tests/hostile/cases.tsv: each file with the city and round it is validated and imported as, and the
+# reason its refusal must give (a rule id or the words of the message).
+CASES = [dict(zip(("file", "city", "round", "expect"), line.split("\t")))
+         for line in (ROOT / "tests" / "hostile" / "cases.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+IDS = [c["file"] for c in CASES]
 
 
 class Listener:
@@ -55,27 +61,42 @@ def instance(name: str, listener: Listener, directory: Path) -> Path:
     return path
 
 
-def refused_in_one_line(proc, path: Path) -> None:
+def refused_in_one_line(proc, path: Path, expect: str = "") -> None:
+    """Exit 1 or 2, no traceback, and one line that names the file (with its line) or the node, and why.
+
+    A file that cannot be read (exit 2) gets that line on stderr; one that does not conform (exit 1) gets
+    a report whose lines each name one rule, where and why."""
     assert proc.returncode in (1, 2), proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr, proc.stderr
-    message = proc.stderr.strip().splitlines()
-    assert len(message) == 1 and str(path) in message[0], proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
+    if proc.returncode == 2:
+        message = proc.stderr.strip().splitlines()
+        assert len(message) == 1 and str(path) in message[0] and expect in message[0], proc.stderr
+        return
+    assert str(path) in proc.stdout.splitlines()[0], proc.stdout
+    findings = [line for line in proc.stdout.splitlines() if line.lstrip().startswith("violation")]
+    assert findings and all(expect in f for f in findings), proc.stdout
+    assert all(re.search(rf"{re.escape(str(path))}:\d+: |https://\S+: ", f) for f in findings), proc.stdout
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_validate_refuses_in_one_line_without_a_connection(name, listener, built, tmp_path):
-    path = instance(name, listener, tmp_path)
-    proc = run_cli("validate", str(path), "--city", "alesund", "--round", "2020-06", "--store", built, check=False)
-    refused_in_one_line(proc, path)
+def check_case(case: dict[str, str], listener: Listener, store: str, directory: Path, verb: str):
+    path = instance(case["file"], listener, directory)
+    proc = run_cli(verb, str(path), "--city", case["city"], "--round", case["round"], "--store", store, check=False)
+    return path, proc
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_validate_refuses_in_one_line_without_a_connection(case, listener, built, tmp_path):
+    path, proc = check_case(case, listener, built, tmp_path, "validate")
+    refused_in_one_line(proc, path, case["expect"])
     assert listener.connections == 0
 
 
-@pytest.mark.parametrize("name", CASES)
-def test_import_refuses_and_the_store_is_byte_identical(name, listener, built, tmp_path):
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_import_refuses_and_the_store_is_byte_identical(case, listener, built, tmp_path):
     before = run_cli("export", "--store", built).stdout
-    path = instance(name, listener, tmp_path)
-    proc = run_cli("import", str(path), "--city", "alesund", "--round", "2020-06", "--store", built, check=False)
-    refused_in_one_line(proc, path)
+    path, proc = check_case(case, listener, built, tmp_path, "import")
+    assert proc.returncode in (1, 2) and "Traceback" not in proc.stderr, proc.stderr
+    assert str(path) in proc.stderr and case["expect"] in proc.stdout + proc.stderr, proc.stdout + proc.stderr
     assert listener.connections == 0
     assert run_cli("export", "--store", built).stdout == before
 
@@ -88,6 +109,43 @@ def test_the_blank_template_does_not_wipe_a_round(built, tmp_path):
     proc = run_cli("import", str(blank), "--city", "alesund", "--round", "2020-06", "--store", built, check=False)
     refused_in_one_line(proc, blank)
     assert "no submission item" in proc.stderr
+    assert run_cli("export", "--store", built).stdout == before
+
+
+def test_an_empty_round_replaces_a_full_one_only_when_asked(built, tmp_path):
+    """--replace-with-empty is the explicit way; import then says what it replaced."""
+    store = str(tmp_path / "store")
+    shutil.copytree(built, store)
+    blank = ROOT / "tests" / "hostile" / "all-blank.csv"
+    proc = run_cli("import", str(blank), "--city", "alesund", "--round", "2020-06", "--replace-with-empty",
+                   "--store", store)
+    assert "replaced the round's 112 items by 0" in proc.stderr
+    again = run_cli("import", str(ROOT / "data" / "cities" / "alesund" / "2020-06.csv"), "--city", "alesund",
+                    "--round", "2020-06", "--store", store)
+    assert "replaced the round's 0 items by 112" in again.stderr
+
+
+def test_a_taxonomy_file_may_not_describe_the_catalogue(built, tmp_path):
+    path = tmp_path / "Rogue.ttl"
+    path.write_text('<https://w3id.org/u4ssc-registry/def/kpi/EC-ICT-ICT-1C> '
+                    '<http://www.w3.org/2004/02/skos/core#prefLabel> "HACKED"@en .\n', encoding="utf-8")
+    before = run_cli("export", "--store", built).stdout
+    for verb in ("validate", "import"):
+        proc = run_cli("taxonomy", verb, str(path), "--store", built, check=False)
+        refused_in_one_line(proc, path, "MOD-1")
+    assert run_cli("export", "--store", built).stdout == before
+
+
+def test_a_benchmark_set_may_not_describe_the_catalogue(built, tmp_path):
+    """A source_title lands on the source IRI: naming a catalogue KPI as the source would retitle it."""
+    shipped = (ROOT / "data" / "benchmarks" / "international-targets.csv").read_text(encoding="utf-8").splitlines()
+    row = shipped[1].replace("http://metadata.un.org/sdg/9.c", "https://w3id.org/u4ssc-registry/def/kpi/EC-ICT-ICT-1C")
+    path = tmp_path / "rogue.csv"
+    path.write_text("\n".join([shipped[0], row]) + "\n", encoding="utf-8")
+    before = run_cli("export", "--store", built).stdout
+    proc = run_cli("benchmarks", "import", str(path), "--set", "rogue", "--publisher", "Someone",
+                   "--issued", "2026-01-01", "--store", built, check=False)
+    assert proc.returncode == 1 and "MOD-1" in proc.stdout and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
     assert run_cli("export", "--store", built).stdout == before
 
 
