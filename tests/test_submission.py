@@ -11,7 +11,7 @@ import pytest
 
 from registry.ingest import Context, import_submission
 from registry.namespaces import KPI
-from registry.submission import COLUMNS, normalise_number
+from registry.submission import COLUMNS
 from registry.tables import DataError
 
 from .conftest import ROOT, run_cli
@@ -125,14 +125,6 @@ def test_reimport_replaces_the_round_and_records_provenance(store, ctx, iris, tm
     # the round's metadata (report date) survived the re-import
     assert store.ask("PREFIX kpi: <https://w3id.org/u4ssc-registry/def#> ASK { <%s> kpi:reportIssued ?d }"
                      % iris.round("trondheim", "2020-09"))
-
-
-@pytest.mark.parametrize("cell, expected", [
-    ("96,00 %", "96"), ("96.00", "96"), ("67 240.10", "67240.1"), ("67\u202f240,10", "67240.1"),
-    ("0.04", "0.04"), ("1,5,0", None), ("1.000,5", None), ("abc", None), ("", None), ("nan", None),
-])
-def test_numbers_normalise_or_refuse(cell, expected):
-    assert normalise_number(cell) == expected
 
 
 @pytest.mark.parametrize("edit, rule", [
