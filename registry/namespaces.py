@@ -22,11 +22,12 @@ SDG = Namespace("http://metadata.un.org/sdg/")
 SDGO = Namespace("http://metadata.un.org/sdg/ontology#")
 KS = Namespace("https://data.norge.no/vocabulary/indicator/")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+SDMX_ATTRIBUTE = Namespace("http://purl.org/linked-data/sdmx/2009/attribute#")
 
 PREFIXES: dict[str, Namespace] = {
     "kpi": KPI, "qb": QB, "qudt": QUDT, "sdg": SDG, "sdgo": SDGO, "skos": SKOS,
     "dcterms": DCTERMS, "dcat": DCAT, "prov": PROV, "foaf": FOAF, "owl": OWL,
-    "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "sh": SH,
+    "rdf": RDF, "rdfs": RDFS, "xsd": XSD, "sh": SH, "sdmx-attribute": SDMX_ATTRIBUTE,
 }
 
 def owned_by_registry(node: object, base: str = DEFAULT_BASE, cited: tuple[Namespace, ...] = ()) -> bool:

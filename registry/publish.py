@@ -36,7 +36,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, VOID, XSD
 
 from . import sparql
 from .cube import Failure, check_integrity
-from .namespaces import KPI, KS, PREFIXES, QB, SDG, IRIs
+from .namespaces import KPI, KS, PREFIXES, QB, SDG, SDMX_ATTRIBUTE, IRIs
 from .store import Store
 from .submission import Catalogue
 
@@ -269,6 +269,7 @@ COLUMNS: tuple[tuple[str, str, str, URIRef | None, bool], ...] = (
     ("value", "Value (number)", "decimal", KPI.value, False),
     ("value_integer", "Value (count)", "integer", KPI.value, False),
     ("value_boolean", "Value (yes/no)", "boolean", KPI.value, False),
+    ("decimals", "Decimals given", "integer", SDMX_ATTRIBUTE.decimals, False),
     ("unit_label", "Unit", "string", None, False),
     ("status", "Reporting status", "string", None, False),
     ("verification", "Verification status", "string", None, False),
@@ -302,7 +303,8 @@ def _row(r: dict) -> dict[str, str]:
         ("verification", "verificationCode"), ("comment", "comment"), ("reason", "reason"), ("source", "source"),
         ("item", "item"), ("item_type", "itemType"), ("cube_type", "cubeType"), ("submission", "submission"),
         ("dataset", "dataset"), ("city", "city"), ("round", "round"), ("data_point", "dataPoint"), ("unit", "unit"),
-        ("status_iri", "status"), ("verification_iri", "verification"), ("city_key", "cityKey"), ("slug", "slug"))}
+        ("status_iri", "status"), ("verification_iri", "verification"), ("city_key", "cityKey"), ("slug", "slug"),
+        ("decimals", "decimals"))}
     for column in _VALUE_COLUMN.values():
         cell[column] = ""
     value = r.get("value")

@@ -17,12 +17,12 @@ import jinja2
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from rdflib.namespace import XSD
 
 from . import __version__, sparql
 from .namespaces import IRIs
 from .score import CatalogueTree, Node, score_bands
 from .store import Store
+from .submission import as_printed
 
 NO_DATA, NO_TARGET = "no-data", "no-target"
 COLOURS = {4: "#1a7f37", 3: "#8cc665", 2: "#f2b632", 1: "#d1362f", NO_TARGET: "#6fa8dc", NO_DATA: "#d9d9d9"}
@@ -217,7 +217,7 @@ def kpi_table(tree: CatalogueTree, scores: dict[str, Any], results: dict[str, di
 
 def _point_row(node: Node, result: dict, score: dict | None, state: int | str) -> dict[str, Any]:
     value = result.get("value")
-    shown = None if value is None else ("yes" if value.toPython() else "no") if value.datatype == XSD.boolean else str(value)
+    shown = None if value is None else as_printed(value, result.get("decimals"))
     return {"name": node.name, "value": shown, "unit": node.unit, "state": state,
             "status": str(result.get("status", "")) or "no data", "verification": str(result.get("verification", "")),
             "target": _target(score) if score else None, "percent": score["percent"] if score else None}

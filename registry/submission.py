@@ -18,11 +18,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
 from . import sparql
 from .catalogue import new_graph
-from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, kpi_key, slug
+from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, SDMX_ATTRIBUTE, kpi_key, slug
 from .store import Store
 from .tables import DataError
 from .userfiles import read_rdf
@@ -186,6 +187,23 @@ def normalise_number(text: str) -> str | None:
     if number is None:
         return None
     return format(number.normalize(), "f") if number != number.to_integral_value() else str(int(number))
+
+
+def decimals_given(text: str) -> int | None:
+    """How many decimals the city wrote (`96,00 %` → 2): the value is stored canonically for computing,
+    and this precision with it (sdmx-attribute:decimals), so that what is printed is what was submitted."""
+    cell = _plain(text)
+    match = _DECIMAL.fullmatch(cell) if cell is not None and _read_number(cell)[0] is not None else None
+    return len(match["fraction"]) if match and match["fraction"] else None
+
+
+def as_printed(value: Literal, decimals: Node | None = None) -> str:
+    """A value as the city gave it: yes/no, or the number with the decimals it was submitted with."""
+    if value.datatype == XSD.boolean:
+        return "yes" if str(value) == "true" else "no"
+    if decimals is not None and value.datatype in (XSD.decimal, XSD.integer):
+        return format(Decimal(str(value)), f".{int(decimals)}f")
+    return str(value)
 
 
 def value_literal(text: str, datatype: URIRef) -> Literal:
@@ -376,7 +394,10 @@ def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | Non
         if entry:
             g.add((item, KPI.unit, entry.unit))
     if row["value"]:
-        g.add((item, KPI.value, value_literal(row["value"], entry.datatype if entry else XSD.decimal)))
+        value = value_literal(row["value"], entry.datatype if entry else XSD.decimal)
+        g.add((item, KPI.value, value))
+        if value.datatype == XSD.decimal and (decimals := decimals_given(row["value"])):
+            g.add((item, SDMX_ATTRIBUTE.decimals, Literal(decimals)))
     if row["verification"]:
         g.add((item, KPI.verificationStatus, VERIFICATION[row["verification"].lower()]))
     if row["note"]:
@@ -424,16 +445,10 @@ def export_rows(store: Store, iris: IRIs, catalogue: Catalogue, city: City, roun
         r = found.get(base["data_point_id"], {})
         value = r.get("value")
         out.append({**base,
-                    "value": "" if value is None else _cell(value),
+                    "value": "" if value is None else as_printed(value, r.get("decimals")),
                     "status": str(r.get("status", "")), "verification": str(r.get("verification", "")),
                     "note": str(r.get("note", "")), "source": str(r.get("source", ""))})
     return out
-
-
-def _cell(value: Literal) -> str:
-    if value.datatype == XSD.boolean:
-        return "yes" if str(value) == "true" else "no"
-    return str(value)
 
 
 def write_csv(rows: list[dict[str, str]], handle) -> None:

@@ -19,8 +19,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from .namespaces import IRIs, KPI, QB, slug
-from .submission import ASSURANCE, Problem, Staged, number_problem
+from .namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, slug
+from .submission import ASSURANCE, MAX_DIGITS, Problem, Staged, number_problem
 
 Check = Callable[[Node], str | None]
 
@@ -53,6 +53,11 @@ def number(o: Node) -> str | None:
         why = number_problem(lexical) or "not a valid literal of its datatype (XSD 1.1 Part 2 §3.3.3)"
         return why
     return None
+
+
+def decimals(o: Node) -> str | None:
+    ok = isinstance(o, Literal) and o.datatype == XSD.integer and not o.ill_typed and 0 < int(o) <= MAX_DIGITS
+    return None if ok else f"must be a whole number of decimals from 1 to {MAX_DIGITS}"
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,8 @@ def model(own: Own) -> dict[str, dict[URIRef, Check]]:
         "item": {RDF.type: one_of(KPI.Observation, KPI.ItemNonResponse, QB.Observation),
                  KPI.submission: one_of(own.submission), QB.dataSet: one_of(own.submission), **identity,
                  KPI.dataPoint: iri, KPI.reportingStatus: iri, KPI.unit: iri, KPI.value: number,
-                 KPI.verificationStatus: iri, KPI.reason: literal, RDFS.comment: literal, DCTERMS.source: term},
+                 KPI.verificationStatus: iri, KPI.reason: literal, RDFS.comment: literal, DCTERMS.source: term,
+                 SDMX_ATTRIBUTE.decimals: decimals},
     }
 
 

@@ -240,6 +240,7 @@ def test_city_page_shows_what_the_store_holds(client):
     assert "<h1>Ålesund</h1>" in page
     assert 'href="/data/submission/alesund/2020-06"' in page
     assert 'href="/data/observation/alesund/2020-06/EC-ICT-ICT-1C"' in page and LABEL in page
+    assert ">96.00</span>" in page  # Household Internet Access with the decimals Ålesund gave
 
 
 def test_named_graph_dereferences_to_its_content(client, store, iris):

@@ -18,6 +18,7 @@ from rdflib.term import Node
 from .. import sparql as queries
 from ..namespaces import KPI, KS
 from ..store import Row, Store
+from ..submission import as_printed
 
 TITLE_PROPERTIES = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 INBOUND_SHOWN = 50  # links per property shown before "and N more"
@@ -102,9 +103,15 @@ def kpi_sections(store: Store, kpi: URIRef, own: dict[URIRef, PropertyGroup]) ->
     sections.append(Section("Cities reporting it", "Byer som rapporterer den",
                             columns=["City", "Round", "Data point", "Value", "Status"], rows=[
         [Value(r["city"], _text(r.get("cityName"))), Value(r.get("round"), _text(r.get("roundId"))),
-         Value(r["dataPoint"], _text(r["dataPointKey"])), Value(r.get("value")), Value(r.get("statusLabel"))]
+         Value(r["dataPoint"], _text(r["dataPointKey"])), Value(_as_printed(r)), Value(r.get("statusLabel"))]
         for r in reports]))
     return sections
+
+
+def _as_printed(row: Row) -> Literal | None:
+    """The row's value with the decimals the city gave (`96.00`), still typed as stored."""
+    value, decimals = row.get("value"), row.get("decimals")
+    return value if value is None or decimals is None else Literal(as_printed(value, decimals), datatype=value.datatype)
 
 
 def city_sections(store: Store, city: URIRef) -> tuple[list[Section], set[Node]]:
@@ -119,7 +126,7 @@ def city_sections(store: Store, city: URIRef) -> tuple[list[Section], set[Node]]
         Section("Values reported", "Rapporterte verdier",
                 columns=["Round", "Data point", "Name", "Value", "Unit", "Status", "Verification", "Reason"], rows=[
             [Value(r.get("round"), _text(r.get("roundId"))), Value(r["item"], _text(r.get("dataPointKey"))),
-             Value(r["dataPoint"], _text(r.get("dataPointLabel"))), Value(r.get("value")), Value(r.get("unitLabel")),
+             Value(r["dataPoint"], _text(r.get("dataPointLabel"))), Value(_as_printed(r)), Value(r.get("unitLabel")),
              Value(r.get("statusLabel")), Value(r.get("verificationLabel")), Value(r.get("reason"))] for r in items]),
     ]
     shown = {r["submission"] for r in submissions} | {r["item"] for r in items}
