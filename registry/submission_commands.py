@@ -13,7 +13,7 @@ from .bulk_import import import_directory
 from .cli_common import Fatal, Refused, err, ready_store, store_options, validation_bar
 from .config import Settings
 from . import sparql
-from .ingest import Context, find_city, import_submission, validate_file
+from .ingest import Context, find_city, import_submission, new_city, validate_file
 from .namespaces import CITY_SLUG, ROUND_ID
 from .output import to_json
 from .submission import Catalogue, City, export_rows, template_metadata, write_csv
@@ -43,8 +43,10 @@ def template(settings: Settings, out: Path | None) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--city", help="City slug the items belong to (default: the file's folder name).")
 @click.option("--round", "round_id", help="Round identifier (default: the file name without extension).")
+@click.option("--municipality", help="The municipality number of a city new to the registry (its IRI is /id/city/NNNN).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "turtle"]), default="text", show_default=True)
-def validate(settings: Settings, files: tuple[Path, ...], city: str | None, round_id: str | None, fmt: str) -> None:
+def validate(settings: Settings, files: tuple[Path, ...], city: str | None, round_id: str | None,
+             municipality: str | None, fmt: str) -> None:
     """Check submissions against the Collection Methodology (SHACL) without storing them.
 
     Exit 0 when every file conforms, 1 on violations (warnings do not fail), 2 when a file cannot be read.
@@ -55,7 +57,7 @@ def validate(settings: Settings, files: tuple[Path, ...], city: str | None, roun
         for path in files:
             slug = city or (path.parent.name if CITY_SLUG.match(path.parent.name) else "city")
             rnd = round_id or (path.stem if ROUND_ID.match(path.stem) else "draft")
-            known = find_city(store, slug) or City(slug, slug)
+            known = find_city(store, slug) or new_city(slug, municipality=municipality)
             reports.append(validate_file(path, ctx, known, rnd)[1])
     _print_reports(reports, fmt)
     if not all(r.conforms for r in reports):

@@ -155,3 +155,15 @@ def test_taxonomy_files_are_read_as_safely(name, listener, built, tmp_path):
     proc = run_cli("taxonomy", "validate", str(path), "--store", built, check=False)
     refused_in_one_line(proc, path)
     assert listener.connections == 0
+
+
+def test_an_rdf_file_of_a_new_city_validates_with_its_municipality(built, tmp_path):
+    """A new city's IRI is its municipality number: without it, validate cannot know the file's nodes are its own."""
+    exported = tmp_path / "alesund.ttl"
+    run_cli("export", "--city", "alesund", "--format", "ttl", "--out", str(exported), "--store", built)
+    path = tmp_path / "2020-06.ttl"
+    path.write_text(exported.read_text(encoding="utf-8").replace("/alesund/2020-06", "/bergen/2020-06")
+                    .replace("/id/city/1507", "/id/city/4601"), encoding="utf-8")
+    args = ("validate", str(path), "--city", "bergen", "--round", "2020-06", "--store", built)
+    assert run_cli(*args, check=False).returncode == 1  # /id/city/4601 is not the city "bergen" as far as it knows
+    assert run_cli(*args, "--municipality", "4601", check=False).returncode == 0
