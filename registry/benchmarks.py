@@ -7,8 +7,10 @@ stored as its own named graph in one atomic write; a set that does not conform i
 
 CSV columns (as `data/benchmarks/international-targets.csv`): data_point_id, target, unit,
 direction (higher | lower | band), band_low, band_high, source (an IRI), and optionally
-source_title, quote, note. The quote (the source's words that give the number) is kept as the
-benchmark's dcterms:description, the note as skos:note.
+source_title, quote, note, strict. The quote (the source's words that give the number) is kept as the
+benchmark's dcterms:description, the note as skos:note. `strict` is `yes` where the source states a
+strict bound ("less than 70"): a value equal to the target or a band limit then does not meet it
+(kpi:strictBound); empty or `no`, it does.
 """
 
 from __future__ import annotations
@@ -136,6 +138,8 @@ def _benchmark(staged: StagedSet, iris: IRIs, catalogue: Catalogue, row: dict[st
             g.add((node, PROV.wasDerivedFrom, source))
             if row.get("source_title"):
                 g.add((source, DCTERMS.title, Literal(row["source_title"], lang="en")))
+    if (row.get("strict") or "").strip():
+        g.add((node, KPI.strictBound, value_literal(row["strict"], XSD.boolean)))  # not yes/no: BEN-17 names it
     if row.get("quote"):
         g.add((node, DCTERMS.description, Literal(row["quote"], lang="en")))
     if row.get("note"):

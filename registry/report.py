@@ -20,7 +20,7 @@ from matplotlib.patches import Patch
 
 from . import __version__, sparql
 from .namespaces import IRIs
-from .score import CatalogueTree, Node, score_bands
+from .score import CatalogueTree, Node, score_bands, target_text
 from .store import Store
 from .submission import as_printed
 
@@ -220,16 +220,7 @@ def _point_row(node: Node, result: dict, score: dict | None, state: int | str) -
     shown = None if value is None else as_printed(value, result.get("decimals"))
     return {"name": node.name, "value": shown, "unit": node.unit, "state": state,
             "status": str(result.get("status", "")) or "no data", "verification": str(result.get("verification", "")),
-            "target": _target(score) if score else None, "percent": score["percent"] if score else None}
-
-
-def _target(score: dict[str, Any]) -> str:
-    if score["direction"] == "band":
-        return f"{score['band_lower']:g} – {score['band_upper']:g}"
-    sign = {"higher": "≥ ", "lower": "≤ "}.get(score["direction"], "")
-    target = score["target"]
-    return sign + (f"{target:g}" if isinstance(target, (int, float)) and not isinstance(target, bool) else
-                   ("yes" if target is True else "no" if target is False else str(target)))
+            "target": target_text(score) if score else None, "percent": score["percent"] if score else None}
 
 
 def rollup_rows(tree: CatalogueTree, scores: dict[str, Any], states: dict[str, int | str]) -> list[dict[str, Any]]:

@@ -96,7 +96,7 @@ def data_point_scores(store: Store, catalogue: CatalogueTree, submission: URIRef
             "data_point": node.key, "kpi": kpi.code, "name": _full_name(node, kpi), "value": plain(r["value"]),
             "unit": node.unit, "target": plain(r.get("target")), "direction": DIRECTIONS.get(r["direction"]),
             "band_lower": plain(r.get("bandLower")), "band_upper": plain(r.get("bandUpper")),
-            "percent": _percent(r["percent"]), "points": int(r["points"]), "band": bands[int(r["points"])],
+            "strict": _true(r.get("strict")), "met": _true(r["met"]), "percent": _percent(r["percent"]), "points": int(r["points"]), "band": bands[int(r["points"])],
             "order": node.order,
         })
     return sorted(out, key=lambda s: s.pop("order"))
@@ -118,6 +118,22 @@ def rollups(store: Store, catalogue: CatalogueTree, submissions: list[URIRef], b
             "band": bands[int(r["bandPoints"])],
         })
     return out
+
+
+def target_text(score: dict[str, Any]) -> str:
+    """`≥ 100`, `≤ 15`, `< 70` (a strict bound), `1 – 1` (a band), `yes`: the target as a reader compares a value with it."""
+    target = score["target"]
+    if score["direction"] == "band":
+        return f"{score['band_lower']:g} – {score['band_upper']:g}"
+    if isinstance(target, bool):
+        return "yes" if target else "no"
+    signs = {"higher": ">", "lower": "<"} if score["strict"] else {"higher": "≥", "lower": "≤"}
+    return f"{signs.get(score['direction'], '')} {target:g}".lstrip() if isinstance(target, (int, float)) else str(target)
+
+
+def _true(term) -> bool:
+    """A boolean the query computed; Virtuoso answers 1 / 0 where Oxigraph answers true / false."""
+    return term is not None and bool(plain(term))
 
 
 def _full_name(node: Node, kpi: Node) -> str:

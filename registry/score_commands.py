@@ -15,7 +15,7 @@ from .config import Settings
 from .ingest import Context, find_city
 from .namespaces import IRIs
 from .output import print_table, to_json
-from .score import CatalogueTree, city_scores, rollups
+from .score import CatalogueTree, city_scores, rollups, target_text
 from .store import Store
 from .submission import City
 from .submission_commands import latest_round
@@ -129,11 +129,11 @@ def score_cmd(settings: Settings, city: str, round_id: str | None, set_id: str, 
 def print_scores(data: dict[str, Any]) -> None:
     chosen = data["benchmarks"]
     where = f"{data['city_name']}, round {data['round']}, against {chosen['set']} ({chosen['status']})"
-    rows = [{**s, "value": f"{s['value']} {s['unit']}", "target": target_text(s), "percent": f"{s['percent']:g} %",
-             "band": short_band(s["band"])} for s in data["data_points"]]
-    print_table(rows, ["kpi", "name", "value", "target", "percent", "points", "band"],
+    rows = [{**s, "value": f"{s['value']} {s['unit']}", "target": target_text(s), "met": "yes" if s["met"] else "no",
+             "percent": f"{s['percent']:g} %", "band": short_band(s["band"])} for s in data["data_points"]]
+    print_table(rows, ["kpi", "name", "value", "target", "met", "percent", "points", "band"],
                 title=f"Scored data points — {where}",
-                headers=["KPI", "Data point", "Value", "Target", "% of target", "Points", "Band"])
+                headers=["KPI", "Data point", "Value", "Target", "Met", "% of target", "Points", "Band"])
     for level in ("dimensions", "subdimensions", "categories"):
         rows = [{**r, "points": f"{r['points']} / {r['max_points']}", "percent": f"{r['percent']:g} %",
                  "band": short_band(r["band"])} for r in data[level]]
@@ -146,14 +146,6 @@ def print_scores(data: dict[str, Any]) -> None:
 def short_band(label: str) -> str:
     """`66 – 95 % of target` → `66 – 95 %`: the column header already says "of target"."""
     return label.removesuffix(" of target")
-
-
-def target_text(score: dict[str, Any]) -> str:
-    """`≥ 100`, `≤ 15`, `1 – 1` (a band): the target as a reader compares a value with it."""
-    if score["direction"] == "band":
-        return f"{score['band_lower']:g} – {score['band_upper']:g}"
-    sign = {"higher": "≥", "lower": "≤"}.get(score["direction"], "")
-    return f"{sign} {score['target']:g}" if isinstance(score["target"], (int, float)) else str(score["target"])
 
 
 # -- compare and trends ----------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 A server starts the first time a test asks for it and stops at the end of the session. When it cannot be
 installed or started (apt-get needs root) its tests skip and say why; with CI=true they fail instead.
+A session stopped before its end (SIGTERM, Ctrl-C, SIGKILL) cannot stop them itself: each server's watchdog
+stops it when this process is gone (the pipe of `_watchdog_fd`, tests/servers/common.sh).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -97,10 +100,30 @@ def _ports(name: str) -> dict[str, str]:
     return {"OXIGRAPH_PORT": str(free_port()), "OXIGRAPH_UNION_DEFAULT_GRAPH": "1"}
 
 
+@functools.cache
+def _watchdog_fd() -> int:
+    """The read end of a pipe whose write end only this process holds: it closes when the process dies, however.
+
+    A forked child would hold a copy of the write end and keep the servers up after the session; it closes its
+    copy at once. Exec'd children never get it (os.pipe's descriptors are not inheritable).
+    """
+    read_end, write_end = os.pipe()
+    held = [write_end]
+
+    def close_in_child() -> None:  # once: a grandchild must not close whatever reuses the number
+        while held:
+            os.close(held.pop())
+
+    os.register_at_fork(after_in_child=close_in_child)
+    return read_end
+
+
 def _run(name: str, command: str, directory: Path | None = None, extra_env: dict[str, str] | None = None) -> dict[str, str]:
-    env = {**os.environ, "VENV": sys.prefix, **(extra_env or {})}
+    watchdog = _watchdog_fd()
+    env = {**os.environ, "VENV": sys.prefix, "WATCHDOG_FD": str(watchdog), **(extra_env or {})}
     args = ["bash", str(SCRIPTS / f"{name}.sh"), command, *([str(directory)] if directory else [])]
-    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False)
+    proc = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900, check=False,
+                          pass_fds=(watchdog,))
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit status {proc.returncode}"
         raise ServerUnavailable(f"tests/servers/{name}.sh {command} failed: {last}")

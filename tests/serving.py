@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -19,12 +20,21 @@ from registry.store import OxigraphStore
 from .conftest import ROOT
 
 ASK = "ASK {}"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def die_with_this_process() -> None:
+    """preexec_fn of a server the tests start: SIGTERM (gunicorn's graceful stop) when pytest dies, however it
+    dies, so a session stopped by SIGTERM, Ctrl-C or SIGKILL leaves no `kpi-registry serve` behind
+    (PR_SET_PDEATHSIG, prctl(2); it survives exec). Linux only, as the suite is."""
+    if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
 
 
 def store_on_disk(path: Path, staged) -> Path:
@@ -55,6 +65,7 @@ def start_server(store: Path, *args: str, env: dict[str, str] | None = None,
         proc = subprocess.Popen(
             [sys.executable, "-m", "registry.cli", "serve", "--store", str(store), "--port", str(port), *args],
             cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_this_process,
         )
     try:
         _wait_until_answering(url, proc, str(log))

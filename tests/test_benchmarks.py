@@ -13,7 +13,7 @@ from registry.ingest import Context
 from registry.namespaces import KPI
 from registry.tables import DataError
 
-HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note\n"
+HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note,strict\n"
 SOURCE = "http://metadata.un.org/sdg/9.c"
 
 
@@ -71,7 +71,8 @@ def test_listed_with_metadata(store):
 def test_a_conforming_csv_validates(tmp_path, context, iris):
     path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,universal access,\n"
                            "EC-I-UP-2A-compact,yes,yes/no,higher,,,https://example.org/plan,,,\n"
-                           "SC-SH-SI-1C,,ratio female:male,band,0.95,1.05,https://example.org/policy,,,\n")
+                           "SC-SH-SI-1C,,ratio female:male,band,0.95,1.05,https://example.org/policy,,,\n"
+                           "SC-EH-H-2C,70,per 100 000 live births,lower,,,https://example.org/t,,less than 70,,yes\n")
     report = validate_set(parse_set(path, iris, context.catalogue, info()), context.reference)
     assert report.conforms, report.problems
 
@@ -90,6 +91,7 @@ def test_a_conforming_csv_validates(tmp_path, context, iris):
     ("EC-ICT-ES-1C,100,percent,higher,,,{s},,,", "BEN-15"),
     ("EC-ICT-ES-2A,100,%,higher,,,,,,", "BEN-16"),
     ("EC-ICT-ES-3A,100,%,higher,,,city council decision,,,", "BEN-16"),
+    ("EC-ICT-T-3A,100,%,higher,,,{s},,,,perhaps", "BEN-17"),
 ])
 def test_each_rule_fires_on_its_line(tmp_path, context, iris, row, rule):
     path = write(tmp_path, row.format(s=SOURCE) + "\n")

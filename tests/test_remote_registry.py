@@ -21,7 +21,7 @@ from registry.store import RemoteStore, StoreError
 
 from .conftest import ROOT, run_cli
 from .remote import Server, ServerUnavailable, start, unavailable
-from .serving import _wait_until_answering, free_port
+from .serving import _wait_until_answering, die_with_this_process, free_port
 
 ALESUND = str(ROOT / "data" / "cities" / "alesund" / "2020-06.csv")
 # What a statistics bureau runs: build, check and import a submission, then ask for its summary and its scores.
@@ -97,7 +97,7 @@ def serving(server: Server, tmp_path) -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "registry.cli", "serve", *server.cli_args(), "--port", str(port), "--workers", "2"],
             cwd=ROOT, env={**os.environ, **server.cli_env()}, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, preexec_fn=die_with_this_process)
         try:
             _wait_until_answering(f"http://127.0.0.1:{port}", proc, str(log))
             yield f"http://127.0.0.1:{port}"

@@ -36,6 +36,7 @@ def test_page_holds_the_summary_tables_and_the_kpi_table(written):
     assert "<th>Total</th><td>91</td><td>88</td><td>88</td><td>97 %</td>" in html
     assert "<th>Total</th><td>112</td><td>107</td><td>107</td><td>96 %</td>" in html
     assert "Air Pollution: NO2" in html and "47.6 %" in html and "≤ 10" in html
+    assert "&lt; 70" in html  # maternal mortality: SDG 3.1's "less than 70", a strict bound
     assert "Partial – not reported: PM2.5, SO2, O3" in html
     assert "All reported KPIs were verified." in html
     assert "<td>96.00</td>" in html or ">96.00<" in html  # Household Internet Access, as the report prints it

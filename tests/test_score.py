@@ -13,6 +13,7 @@ from registry import sparql
 from registry.benchmarks import SetInfo, parse_set, validate_set
 from registry.ingest import Context
 from registry.namespaces import KPI
+from registry.output import plain
 from registry.score import CatalogueTree, data_point_scores, rollups
 from registry.store import OxigraphStore, Store
 
@@ -31,11 +32,11 @@ TARGETS = HEADER + "".join(f"{dp},100,{unit},higher,,,https://example.org/t,,,\n
 class Synthetic:
     """The real ontology and catalogue, one synthetic benchmark set, and submissions made up per test."""
 
-    def __init__(self, store: Store, staged, iris, tmp_path: Path) -> None:
+    def __init__(self, store: Store, staged, iris, tmp_path: Path, targets: str = TARGETS) -> None:
         self.iris, self.store = iris, store
         self.store.replace_graphs({g: staged[g] for g in (iris.g_ontology, iris.g_catalogue, iris.g_inferred)})
         path = tmp_path / "synthetic.csv"
-        path.write_text(TARGETS, encoding="utf-8")
+        path.write_text(targets, encoding="utf-8")
         context = Context.from_store(self.store, iris)
         targets = parse_set(path, iris, context.catalogue, SetInfo("synthetic", "Synthetic", "Tests", "2024-01-01"))
         assert validate_set(targets, context.reference).conforms
@@ -63,6 +64,12 @@ class Synthetic:
         rows = self.store.select(sparql.load("score_datapoints"), {"set": self.set})
         return {(str(r["submission"]).split("/")[-2], str(r["dataPoint"]).rsplit("/", 1)[-1]):
                 (Decimal(str(r["percent"])), int(r["points"])) for r in rows}
+
+    def met(self) -> dict[tuple[str, str], bool]:
+        """(city, data point id) → whether the value meets its target (score_datapoints.rq's ?met)."""
+        rows = self.store.select(sparql.load("score_datapoints"), {"set": self.set})
+        return {(str(r["submission"]).split("/")[-2], str(r["dataPoint"]).rsplit("/", 1)[-1]):
+                bool(plain(r["met"])) for r in rows}
 
     def category(self, name: str, code: str) -> tuple[int, int, Decimal, int]:
         """(points, scored, percent, band points) of one category of submission `name`, from score_categories.rq."""
@@ -126,6 +133,39 @@ def test_directions(synthetic, dp, value, percent, points):
     assert (round(got_percent, 6), got_points) == (round(Decimal(percent), 6), points)
 
 
+STRICT_HEADER = HEADER.rstrip("\n") + ",strict\n"
+BOUNDS = {"higher": "SC-EH-ED-1C,50,%,higher,,,https://example.org/t,,,,{strict}\n",
+          "lower": "SC-EH-H-2C,70,per 100 000 live births,lower,,,https://example.org/t,,,,{strict}\n",
+          "band": "SC-SH-SI-1C,,ratio female:male,band,0.9,1.1,https://example.org/t,,,,{strict}\n"}
+AT_THE_BOUND = {"higher": ("SC-EH-ED-1C", ["50"]), "lower": ("SC-EH-H-2C", ["70"]),
+                "band": ("SC-SH-SI-1C", ["0.9", "1.1"])}
+
+
+@pytest.mark.parametrize("strict", ["yes", "no", ""])
+@pytest.mark.parametrize("direction", ["higher", "lower", "band"])
+def test_a_value_at_a_strict_bound_does_not_meet_it(staged, iris, tmp_path, direction, strict):
+    """"Less than 70" (kpi:strictBound): 70 does not meet it; "at most 70" (no strict, or `no`): 70 does.
+
+    The % of target stays the ratio, 100 %, and so 4 points: the bound is 100 % of itself, whether or not it meets.
+    """
+    dp, values = AT_THE_BOUND[direction]
+    with OxigraphStore() as store:
+        synthetic = Synthetic(store, staged, iris, tmp_path, STRICT_HEADER + BOUNDS[direction].format(strict=strict))
+        for n, value in enumerate(values):
+            synthetic.submit(f"at{n}", {dp: value})
+        assert {synthetic.met()[(f"at{n}", dp)] for n in range(len(values))} == {strict != "yes"}
+        assert {synthetic.points()[(f"at{n}", dp)] for n in range(len(values))} == {(Decimal(100), 4)}
+
+
+def test_a_strict_bound_is_met_inside_it(staged, iris, tmp_path):
+    with OxigraphStore() as store:
+        synthetic = Synthetic(store, staged, iris, tmp_path, STRICT_HEADER + BOUNDS["lower"].format(strict="yes"))
+        synthetic.submit("inside", {"SC-EH-H-2C": "69.9"})
+        synthetic.submit("outside", {"SC-EH-H-2C": "140"})
+        assert synthetic.met() == {("inside", "SC-EH-H-2C"): True, ("outside", "SC-EH-H-2C"): False}
+        assert synthetic.points()[("outside", "SC-EH-H-2C")] == (Decimal(50), 2)
+
+
 def test_unreported_and_untargeted_data_points_are_left_out(synthetic):
     synthetic.submit("gaps", {"SC-EH-ED-1C": "100", "SC-EH-H-1C": "82.2"})  # life expectancy has no target
     assert list(synthetic.points()) == [("gaps", "SC-EH-ED-1C")]
@@ -142,6 +182,14 @@ def test_alesund_under_international_targets(store, iris):
     assert scored["EN-EN-AQ-1C-no2"] == (47.62, 2)
     assert scored["SC-EH-H-2C"] == (100, 4) and scored["SC-SH-HO-1C"] == (99.96, 4)
     assert scored["SC-SH-SI-1C"] == (62, 2)
+
+
+def test_the_shipped_maternal_mortality_target_is_strict(store, iris):
+    """SDG 3.1 says "less than 70 per 100,000 live births": the shipped row says so (strict), and only that row."""
+    rows = store.select(f"""PREFIX kpi: <https://w3id.org/u4ssc-registry/def#>
+        SELECT ?dp WHERE {{ ?b kpi:inSet <{iris.benchmark_set("international-targets")}> ; kpi:strictBound true ;
+                            kpi:benchmarkFor ?dp }}""")
+    assert [str(r["dp"]).rsplit("/", 1)[-1] for r in rows] == ["SC-EH-H-2C"]
 
 
 def test_rollup_agrees_with_the_data_point_query(store, iris):

@@ -10,7 +10,7 @@ from registry.score import CatalogueTree, data_point_scores
 from registry.submission import City
 from registry.summary import summary
 
-from .test_score import EDUCATION, Synthetic
+from .test_score import BOUNDS, EDUCATION, STRICT_HEADER, Synthetic
 from .test_summary import EXPECTED
 
 ALESUND = City("alesund", "Ålesund", "1507")
@@ -52,3 +52,14 @@ def test_report_example_and_boundaries(remote_server, staged, iris, tmp_path):
         assert synthetic.category("three", "SC-EH-ED") == (9, 3, Decimal("75"), 3)
         points = synthetic.points()
         assert [points[("edge", dp)][1] for dp in ("SC-EH-ED-1C", "SC-EH-ED-2C", "SC-EH-ED-4C")] == [2, 1, 4]
+
+
+@pytest.mark.parametrize("strict", ["yes", "no"])
+def test_a_strict_bound_on_the_server(remote_server, staged, iris, tmp_path, strict):
+    """Booleans come back as 1 / 0 from Virtuoso: "less than 70" is still not met by 70, "at most 70" is."""
+    with remote_server.store() as store:
+        synthetic = Synthetic(store, staged, iris, tmp_path, STRICT_HEADER + BOUNDS["lower"].format(strict=strict))
+        synthetic.submit("at", {"SC-EH-H-2C": "70"})
+        synthetic.submit("inside", {"SC-EH-H-2C": "69.9"})
+        assert synthetic.met() == {("at", "SC-EH-H-2C"): strict == "no", ("inside", "SC-EH-H-2C"): True}
+        assert synthetic.points()[("at", "SC-EH-H-2C")] == (Decimal(100), 4)

@@ -261,6 +261,19 @@ def test_a_complete_submission_whose_not_reported_items_give_no_reason_imports_w
     assert len(reasons) == sum(r["status"] == "not_reported" for r in blanked)
 
 
+def test_shares_that_do_not_add_up_are_advice_not_refusal(tmp_path, built):
+    """No cited source states a sum for shares of one whole (issue 17, point 2): SUB-2 and SUB-3 warn."""
+    rows = read_rows(ALESUND)
+    for row in rows:
+        row["value"] = {"EN-EN-WA-1C-recycled": "16.37", "EC-I-T-4A-private-vehicles": "90"}.get(row["data_point_id"], row["value"])
+    path = write_rows(tmp_path / "2020-06.csv", rows)
+    proc = run_cli("validate", str(path), "--city", "alesund", "--store", built, "--format", "json", check=False)
+    assert proc.returncode == 0, proc.stdout
+    report = json.loads(proc.stdout)
+    warned = {r["rule"]: r["severity"] for r in report["results"] if r["rule"] in ("SUB-2", "SUB-3")}
+    assert report["conforms"] is True and warned == {"SUB-2": "Warning", "SUB-3": "Warning"}
+
+
 def test_a_municipality_number_that_names_another_city_is_refused_naming_it(tmp_path, built):
     """One municipality, one city: 1507 is Ålesund's, so `--city alesund2 --municipality 1507` is refused
     (exit 1) and the store is unchanged (issue 17, point 3)."""

@@ -89,8 +89,39 @@ term_then_kill() { # pid
     sleep 0.5
 }
 
+# With WATCHDOG_FD set (the read end of a pipe whose write end only the caller holds), `start` leaves a
+# watchdog beside the server that stops it once that write end closes: when the caller exits, however it
+# exits (SIGTERM, SIGINT, SIGKILL). The server runs in a session of its own, so no terminal or process-group
+# signal reaches it, and the watchdog ignores them: only the pipe counts. `stop` ends the watchdog first.
+start_watchdog() { # pid dir
+    [ -n "${WATCHDOG_FD:-}" ] || return 0
+    [[ "$WATCHDOG_FD" =~ ^[0-9]+$ ]] || die "WATCHDOG_FD must be a file descriptor number, got '$WATCHDOG_FD'"
+    stop_watchdog "$2"
+    (
+        trap '' INT TERM HUP QUIT
+        while read -r -u "$WATCHDOG_FD" _; do :; done  # a builtin: returns at end of file, no child to leave
+        if pid_alive "$1"; then
+            log "the process that started pid $1 is gone; stopping it"
+            term_then_kill "$1"
+            rm -f "$2/$SERVER.pid"
+        fi
+        rm -f "$2/$SERVER.watchdog.pid"
+    ) </dev/null >>"$2/$SERVER.watchdog.log" 2>&1 &
+    echo $! >"$2/$SERVER.watchdog.pid"
+}
+
+stop_watchdog() { # dir
+    local pid; pid=$(cat "$1/$SERVER.watchdog.pid" 2>/dev/null || true)
+    # guard against a recycled pid: the watchdog is a copy of this script's shell
+    if [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$SERVER.sh"; then
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$1/$SERVER.watchdog.pid"
+}
+
 cmd_stop() {
     local dir; dir=$(abs_dir "${1:-}")
+    stop_watchdog "$dir"
     local pid; pid=$(read_pid "$dir")
     if ! pid_alive "$pid"; then
         rm -f "$dir/$SERVER.pid"

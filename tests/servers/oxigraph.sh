@@ -49,6 +49,7 @@ cmd_install() {
 
 discard_start() { # pid dir -- a start that failed leaves no server and no pid file
     kill -KILL "$1" 2>/dev/null || true
+    stop_watchdog "$2"
     rm -f "$2/oxigraph.pid"
 }
 
@@ -69,6 +70,7 @@ cmd_start() {
     setsid "$SERVER_BIN" "${args[@]}" >"$dir/oxigraph.log" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/oxigraph.pid"
+    start_watchdog "$pid" "$dir"
 
     local base="http://$HOST:$PORT"
     await_ready "$pid" "$dir" "$base/query" discard_start

@@ -70,6 +70,7 @@ kill_launched() { # EXIT trap of a failed start: stop the server it launched
         kill -TERM "$LAUNCHED_PID" 2>/dev/null || true
         gone_within_10s "$LAUNCHED_PID" || kill -KILL "$LAUNCHED_PID" 2>/dev/null || true
     fi
+    stop_watchdog "$LAUNCHED_DIR"
     rm -f "$LAUNCHED_DIR/virtuoso.pid"
 }
 
@@ -274,6 +275,7 @@ cmd_start() {
         >"$dir/virtuoso.out" 2>&1 </dev/null &
     pid=$!
     echo "$pid" >"$dir/virtuoso.pid"
+    start_watchdog "$pid" "$dir"
     # Any failure from here on must not leave a half-set-up server behind.
     LAUNCHED_PID=$pid LAUNCHED_DIR=$dir
     trap kill_launched EXIT
