@@ -22,6 +22,7 @@ from gunicorn.app.base import BaseApplication
 from ..cli_common import Fatal, ready_store, store_options
 from ..config import Settings
 from . import DEFAULTS, EXTENSION, create_app
+from .outbound import can_isolate, isolate
 
 TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
 
@@ -43,12 +44,31 @@ def _check_address(host: str, port: int) -> None:
             raise Fatal(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+def _post_fork(server, worker) -> None:
+    """Each worker leaves the host's network before it opens the store or starts a thread (outbound.py)."""
+    isolate()
+
+
 def _worker_exit(server, worker) -> None:
     """Stop the query processes and close the store while the worker is still whole, not during
     interpreter shutdown (also called in the master, for a worker that is gone: no app there)."""
     app = getattr(worker, "wsgi", None)
     if app is not None and EXTENSION in getattr(app, "extensions", {}):
         app.extensions[EXTENSION].close()
+
+
+def _isolation(wanted: bool, required: bool) -> bool:
+    """Whether the workers will run without a network: always when wanted and the kernel allows it."""
+    if not wanted:
+        return False
+    reason = can_isolate()
+    if reason is None:
+        return True
+    if required:
+        raise Fatal(f"{reason} (--require-isolation)")
+    click.echo(f"kpi-registry: warning: {reason}; SERVICE and LOAD are refused by the parser check alone "
+               "(README, Serving)", err=True)
+    return False
 
 
 class _Gunicorn(BaseApplication):
@@ -87,13 +107,21 @@ class _Gunicorn(BaseApplication):
 @click.option("--allow-load", is_flag=True, help="Let updates LOAD <url> (the server then fetches documents).")
 @click.option("--cache-ttl", default=DEFAULTS["cache_ttl"], show_default=True, type=click.FloatRange(0),
               help="With --endpoint: seconds a rendered page may be served from the cache (0: no cache).")
+@click.option("--require-isolation", is_flag=True,
+              help="Refuse to start where the workers cannot be cut off from the network (by default: one warning).")
 def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_processes: int, query_timeout: float,
-          max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float) -> None:
-    """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data."""
+          max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float,
+          require_isolation: bool) -> None:
+    """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data.
+
+    Over the embedded store, and unless --allow-service or --allow-load asks for outbound requests, the
+    workers run without a network of their own: no request can make the server connect anywhere.
+    """
     remote = settings.store.remote
     if settings.store.path is None and remote is None:
         raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
     _check_address(host, port)
+    isolated = _isolation(remote is None and not (allow_service or allow_load), require_isolation)
     token = os.environ.get(TOKEN_ENV, "")
     if allow_update and not token:
         raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")
@@ -122,7 +150,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         "keepalive": 5, "limit_request_line": 8190,
         "preload_app": False, "proc_name": "kpi-registry", "accesslog": None, "errorlog": "-",
         "control_socket_disable": True,  # no management socket in the user's home directory
-        "worker_exit": _worker_exit,
+        "worker_exit": _worker_exit, **({"post_fork": _post_fork} if isolated else {}),
     }
     click.echo(f"kpi-registry: serving {settings.store.location} as {settings.base_iri} on http://{host}:{port}/ "
                f"({workers} worker{'s' if workers > 1 else ''})", err=True)

@@ -1,0 +1,132 @@
+"""The endpoint cannot be turned against anyone (issue 15): hostile requests to a real `serve`, and a loopback
+listener that counts the connections they cause. It must count none."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import pytest
+import requests
+
+from registry.server.outbound import isolate, reaches_out
+
+from .serving import processes_in_group, start_server, stop_server, store_on_disk
+from .test_hostile_files import Listener
+
+TOKEN = "hostile-test-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+# Ways of writing SERVICE that a keyword search on the text got wrong, or might: {URL} is the listener.
+SERVICE_QUERIES = [
+    "SELECT ?x WHERE { SERVICE <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { BIND(1 AS ?a) .SERVICE <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { ?a ?b ?c .SERVICE SILENT <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE {SERVICE<{URL}>{?x ?p ?y}}",
+    "SELECT ?x WHERE { sErViCe <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { \\u0053ERVICE <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { SERVIC\\u0045 <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { #comment\nSERVICE <{URL}> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { {} UNION { SERVICE <{URL}> { ?x ?p ?y } } }",
+    "SELECT ?x WHERE { OPTIONAL { SERVICE <{URL}> { ?x ?p ?y } } }",
+    "SELECT ?x WHERE { FILTER EXISTS { SERVICE <{URL}> { ?x ?p ?y } } }",
+    "SELECT ?x WHERE { { SELECT ?x WHERE { SERVICE <{URL}> { ?x ?p ?y } } } }",
+    "PREFIX e: <{URL}> SELECT ?x WHERE { SERVICE e: { ?x ?p ?y } }",
+    "BASE <{URL}> SELECT ?x WHERE { SERVICE <> { ?x ?p ?y } }",
+    "SELECT ?x WHERE { BIND(<{URL}> AS ?s) SERVICE ?s { ?x ?p ?y } }",
+    "ASK { SERVICE <{URL}> { ?x ?p ?y } }",
+    "CONSTRUCT { ?x ?p ?y } WHERE { SERVICE <{URL}> { ?x ?p ?y } }",
+    "DESCRIBE ?x WHERE { SERVICE <{URL}> { ?x ?p ?y } }",
+]
+LOAD_UPDATES = [
+    "LOAD <{URL}>",
+    "LOAD SILENT <{URL}> INTO GRAPH <urn:x:g>",
+    "load <{URL}>",
+    "INSERT DATA { <urn:x:a> <urn:x:b> 1 } ;LOAD <{URL}>",
+    "CLEAR SILENT GRAPH <urn:x:g> ;\n# comment\nLOAD <{URL}>",
+    "\\u004cOAD <{URL}>",
+    "INSERT { ?x ?p ?y } WHERE { SERVICE <{URL}> { ?x ?p ?y } }",
+]
+# Not federation: the words as data, which must not be refused.
+HARMLESS = ['SELECT * WHERE { ?s ?p "SERVICE" } LIMIT 1', "PREFIX e: <urn:x:> SELECT * WHERE { ?s e:SERVICE ?o }",
+            "SELECT (STR('LOAD') AS ?x) WHERE {}"]
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = Listener()
+    yield server
+    server.socket.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, staged):
+    """A real serve that accepts updates with a token: the most a client could be given."""
+    store = store_on_disk(tmp_path_factory.mktemp("hostile-endpoint") / "store", staged)
+    proc, url = start_server(store, "--allow-update", env={"KPI_REGISTRY_UPDATE_TOKEN": TOKEN})
+    yield proc, url
+    stop_server(proc, group=True)
+
+
+def one_line_4xx(response: requests.Response, status: int) -> None:
+    assert response.status_code == status, (response.status_code, response.text[:300])
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("query", SERVICE_QUERIES)
+def test_service_is_refused_however_it_is_written(query, server, listener):
+    _, url = server
+    text = query.replace("{URL}", f"http://127.0.0.1:{listener.port}/sparql")
+    for response in (requests.get(url + "/sparql", params={"query": text}, timeout=30),
+                     requests.post(url + "/sparql", data=text.encode(), timeout=30,
+                                   headers={"Content-Type": "application/sparql-query"})):
+        one_line_4xx(response, 403)
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize("update", LOAD_UPDATES)
+@pytest.mark.parametrize("token", [True, False], ids=["token", "no-token"])
+def test_load_is_refused_with_or_without_the_token(update, token, server, listener):
+    _, url = server
+    text = update.replace("{URL}", f"http://127.0.0.1:{listener.port}/doc.ttl")
+    response = requests.post(url + "/sparql", data={"update": text}, headers=AUTH if token else {}, timeout=30)
+    assert response.status_code in ((403,) if token else (401, 403)), (response.status_code, response.text[:300])
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize("query", HARMLESS)
+def test_the_words_as_data_are_no_refusal(query, server):
+    _, url = server
+    assert requests.get(url + "/sparql", params={"query": query}, timeout=30).status_code == 200
+
+
+def test_every_worker_and_query_process_runs_without_the_hosts_network(server):
+    """Isolation by construction: whatever got past the parser check would find no network to use."""
+    proc, _ = server
+    ours = os.readlink("/proc/self/ns/net")
+    children = [pid for pid in processes_in_group(proc.pid) if pid != proc.pid]
+    assert children
+    assert all(os.readlink(f"/proc/{pid}/ns/net") != ours for pid in children)
+
+
+def test_an_isolated_process_cannot_connect(listener):
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            isolate()
+            socket.create_connection(("127.0.0.1", listener.port), timeout=5).close()
+        except OSError:
+            code = 0  # refused by the kernel: the network is unreachable
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize("text, update, found", [
+    *[(q, False, "SERVICE") for q in SERVICE_QUERIES], *[(u, True, "SERVICE" if "SERVICE" in u else "LOAD") for u in LOAD_UPDATES],
+    *[(q, False, None) for q in HARMLESS],
+])
+def test_the_parser_check_names_what_would_reach_out(text, update, found):
+    assert reaches_out(text.replace("{URL}", "http://127.0.0.1:1/"), update) == found
