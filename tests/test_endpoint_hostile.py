@@ -63,7 +63,8 @@ def listener():
 def server(tmp_path_factory, staged):
     """A real serve that accepts updates with a token: the most a client could be given."""
     store = store_on_disk(tmp_path_factory.mktemp("hostile-endpoint") / "store", staged)
-    proc, url = start_server(store, "--allow-update", env={"KPI_REGISTRY_UPDATE_TOKEN": TOKEN})
+    proc, url = start_server(store, "--allow-update", "--query-memory", "512", "--query-timeout", "60",
+                             env={"KPI_REGISTRY_UPDATE_TOKEN": TOKEN})
     yield proc, url
     stop_server(proc, group=True)
 
@@ -104,9 +105,11 @@ def test_every_worker_and_query_process_runs_without_the_hosts_network(server):
     """Isolation by construction: whatever got past the parser check would find no network to use."""
     proc, _ = server
     ours = os.readlink("/proc/self/ns/net")
-    children = [pid for pid in processes_in_group(proc.pid) if pid != proc.pid]
-    assert children
-    assert all(os.readlink(f"/proc/{pid}/ns/net") != ours for pid in children)
+    group = processes_in_group(proc.pid)
+    workers = [pid for pid, command in group.items() if "registry.cli serve" in command and pid != proc.pid]
+    queries = [pid for pid, command in group.items() if "spawn_main" in command]
+    assert workers and queries, group
+    assert all(os.readlink(f"/proc/{pid}/ns/net") != ours for pid in workers + queries), group
 
 
 def test_an_isolated_process_cannot_connect(listener):
@@ -130,3 +133,14 @@ def test_an_isolated_process_cannot_connect(listener):
 ])
 def test_the_parser_check_names_what_would_reach_out(text, update, found):
     assert reaches_out(text.replace("{URL}", "http://127.0.0.1:1/"), update) == found
+
+
+def test_a_query_that_takes_memory_is_stopped_at_the_limit_and_the_server_answers_on(server):
+    """A 1 KB query doubling a string 26 times needs gigabytes; the query process may have 512 MiB."""
+    _, url = server
+    doublings = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))
+    query = f'SELECT (STRLEN(?s26) AS ?n) WHERE {{ BIND("xxxxxxxxxxxxxxxx" AS ?s0) {doublings} }}'
+    response = requests.get(url + "/sparql", params={"query": query}, timeout=120)
+    one_line_4xx(response, 503)
+    assert "memory" in response.text and "512 MiB" in response.text
+    assert requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200

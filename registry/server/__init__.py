@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
     "query_timeout": 15.0,  # seconds a user's SPARQL query may run
     "max_result_bytes": 20 * 1024 * 1024,  # largest serialised result the endpoint returns
     "query_processes": 2,  # query processes per worker (each one a concurrent query)
+    "query_memory": 2048,  # MiB of address space per query process: a runaway query ends there (503)
     "allow_update": False,  # SPARQL Update, and then only with the bearer token below
     "update_token": None,
     "allow_service": False,  # SERVICE federation: makes the server fetch other servers
@@ -96,7 +97,8 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
         context.watch = TtlWatch(options["cache_ttl"])
     else:
         context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
-    context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"]),
+    context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"],
+                                                          options["query_memory"] * 2**20),
                                    options["query_processes"])
     weakref.finalize(app, context.close)  # a test's app, collected; serve closes it at worker exit
     app.extensions[EXTENSION] = context

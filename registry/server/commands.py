@@ -99,6 +99,8 @@ class _Gunicorn(BaseApplication):
               help="Processes per worker that run users' SPARQL queries (concurrent queries per worker).")
 @click.option("--query-timeout", default=DEFAULTS["query_timeout"], show_default=True, type=click.FloatRange(0.1),
               help="Seconds a SPARQL query may run before it is stopped with a 503.")
+@click.option("--query-memory", default=DEFAULTS["query_memory"], show_default=True, type=click.IntRange(256),
+              help="MiB of memory a query process may use; a query that needs more is stopped with a 503.")
 @click.option("--max-result-bytes", default=DEFAULTS["max_result_bytes"], show_default=True, type=click.IntRange(1),
               help="Largest query result returned; a larger one is an error, never truncated.")
 @click.option("--allow-update", is_flag=True,
@@ -110,7 +112,7 @@ class _Gunicorn(BaseApplication):
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to start where the workers cannot be cut off from the network (by default: one warning).")
 def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_processes: int, query_timeout: float,
-          max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float,
+          query_memory: int, max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float,
           require_isolation: bool) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data.
 
@@ -140,6 +142,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         remote = replace(remote, policy=replace(remote.policy, timeout=query_timeout))
     settings = replace(settings, store=replace(settings.store, read_only=not allow_update, remote=remote))
     options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": query_processes,
+               "query_memory": query_memory,
                "allow_update": allow_update, "update_token": token or None, "allow_service": allow_service,
                "allow_load": allow_load, "cache_ttl": cache_ttl}
     config = {

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import multiprocessing as mp
 import os
+import resource
 import signal
 import threading
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from ..store import OxigraphStore, RemoteStore, Store, StoreError, StoreTimeout
 class Limits:
     timeout: float = 15.0  # seconds a query may run
     max_bytes: int = 20 * 1024 * 1024  # largest serialised result handed back
+    memory: int = 2048 * 1024 * 1024  # address space of a query process (RLIMIT_AS), store and result included
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,12 @@ class QueryTimeout(QueryRefused):
 
 class ResultTooLarge(QueryRefused):
     status = 500
+
+
+class QueryTooLarge(QueryRefused):
+    """The query needed more memory than a query process may have: a limit of the endpoint, like the timeout."""
+
+    status = 503
 
 
 def _answer(store: Store, request: Request, max_bytes: int) -> tuple[str, Any]:
@@ -86,11 +94,14 @@ def _outcome(kind: str, payload: Any, limits: Limits) -> bytes:
     raise QueryRefused(payload)
 
 
-def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int) -> None:
-    """A child's whole life: open the store, answer requests until the parent hangs up.
+def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int, memory: int) -> None:
+    """A child's whole life: bound its memory, open the store, answer requests until the parent hangs up.
 
-    Ctrl-C reaches the terminal's whole process group; the worker stops its children itself, so a
-    child ignores SIGINT rather than print a KeyboardInterrupt traceback."""
+    A query cannot be stopped half-way, but its process can be bounded: past `memory` bytes of address
+    space an allocation fails and the process ends, which the worker reports as QueryTooLarge. Ctrl-C
+    reaches the terminal's whole process group; the worker stops its children itself, so a child ignores
+    SIGINT rather than print a KeyboardInterrupt traceback."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, daemon=True, name="kpi-registry-orphan-watch").start()
     store = opener()
@@ -110,18 +121,20 @@ def _exit_with_parent() -> None:
 
 
 class _Child:
-    def __init__(self, context: mp.context.BaseContext, opener: Callable[[], Store], max_bytes: int, epoch: int) -> None:
+    def __init__(self, context: mp.context.BaseContext, opener: Callable[[], Store], limits: Limits, epoch: int) -> None:
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_child, args=(child_end, opener, max_bytes), daemon=True,
-                                       name="kpi-registry-query")
+        self.process = context.Process(target=_child, args=(child_end, opener, limits.max_bytes, limits.memory),
+                                       daemon=True, name="kpi-registry-query")
         self.process.start()
         child_end.close()
         self.epoch = epoch
 
-    def kill(self) -> None:
+    def kill(self) -> int | None:
+        """Stop it (if it has not ended by itself); its exit code, negative for the signal that ended it."""
         self.process.kill()
         self.process.join()
         self.conn.close()
+        return self.process.exitcode
 
 
 def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store]]:
@@ -174,8 +187,10 @@ class QueryPool:
             if child.conn.poll(self.limits.timeout):
                 return child.conn.recv()
         except (EOFError, OSError):
-            self._retire(child)
-            raise QueryRefused("the query process ended unexpectedly (out of memory?)") from None
+            if self._retire(child) == -signal.SIGABRT:  # an allocation past RLIMIT_AS aborts the process
+                raise QueryTooLarge(f"the query needed more memory than this endpoint's limit of "
+                                    f"{self.limits.memory // 2**20} MiB per query") from None
+            raise QueryRefused("the query process ended unexpectedly") from None
         self._retire(child)  # the only way to stop a running Oxigraph query and free its core
         raise QueryTimeout(f"the query did not finish within this endpoint's limit of {self.limits.timeout:g} s")
 
@@ -186,7 +201,7 @@ class QueryPool:
             if self._idle:
                 return self._idle.pop()
             epoch = self._epoch
-        child = _Child(self._context, self._opener, self.limits.max_bytes, epoch)
+        child = _Child(self._context, self._opener, self.limits, epoch)
         with self._lock:
             self._live.add(child)
             closed = self._closed
@@ -203,10 +218,11 @@ class QueryPool:
                     return
         self._retire(child)  # dead, or it holds a snapshot of data that has changed since
 
-    def _retire(self, child: _Child) -> None:
-        child.kill()
+    def _retire(self, child: _Child) -> int | None:
+        code = child.kill()
         with self._lock:
             self._live.discard(child)
+        return code
 
     def restart(self, store: Store | None = None) -> None:
         """The data changed: new children open the new state (of `store`, when it was reopened); busy

@@ -19,8 +19,9 @@ from . import registry_context
 from .description import named_graphs, service_description
 from .executor import QueryRefused, Request as QueryRequest
 from .negotiation import negotiate
+from .outbound import reaches_out
 from .pages import page_cache
-from ..querytext import query_form, uses_load, uses_service
+from ..querytext import query_form
 
 bp = Blueprint("sparql", __name__)
 
@@ -158,10 +159,13 @@ def _result_type(form: str | None) -> str:
     return ALIASES.get(media_type, media_type)
 
 
+SERVICE_REFUSED = "SERVICE (federated query) is disabled on this endpoint (it would make the server fetch a URL)"
+
+
 def run_query(operation: Operation) -> Response:
     options = registry_context().options
-    if uses_service(operation.text) and not options["allow_service"]:
-        raise ProtocolError(403, "SERVICE (federated query) is disabled on this endpoint")
+    if not options["allow_service"] and reaches_out(operation.text, update=False):
+        raise ProtocolError(403, SERVICE_REFUSED)
     form = query_form(operation.text)
     media_type = _result_type(form)
     graph_form = form in ("CONSTRUCT", "DESCRIBE")
@@ -203,10 +207,11 @@ def run_update(operation: Operation) -> Response:
     if not (options["allow_update"] and options["update_token"]):
         raise ProtocolError(403, "SPARQL Update is disabled: this endpoint is read-only")
     _check_token(options["update_token"])
-    if uses_load(operation.text) and not options["allow_load"]:
+    outbound = reaches_out(operation.text, update=True)
+    if outbound == "LOAD" and not options["allow_load"]:
         raise ProtocolError(403, "LOAD is disabled on this endpoint (it would make the server fetch a URL)")
-    if uses_service(operation.text) and not options["allow_service"]:
-        raise ProtocolError(403, "SERVICE (federated query) is disabled on this endpoint")
+    if outbound == "SERVICE" and not options["allow_service"]:
+        raise ProtocolError(403, SERVICE_REFUSED)
     if operation.using_graphs:
         raise ProtocolError(400, "using-graph-uri / using-named-graph-uri are not supported; write USING in the update")
     try:

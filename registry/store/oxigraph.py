@@ -128,11 +128,13 @@ class OxigraphStore(Store):
         if named_graphs:
             kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         result = self._run(text, **kwargs)
-        if isinstance(result, ox.QueryTriples):
-            return result.serialize(format=rdf_format(media_type)) or b""
-        if media_type not in _RESULT_FORMATS:
+        graph_result = isinstance(result, ox.QueryTriples)
+        if not graph_result and media_type not in _RESULT_FORMATS:
             raise StoreError(f"unsupported results media type {media_type}")
-        return result.serialize(format=_RESULT_FORMATS[media_type]) or b""
+        try:  # solutions are computed while they are written: evaluation errors surface here
+            return result.serialize(format=rdf_format(media_type) if graph_result else _RESULT_FORMATS[media_type]) or b""
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise StoreError(f"query failed on {self.description}: {exc}") from exc
 
     def update(self, text: str) -> None:
         try:
