@@ -8,8 +8,13 @@ import socket
 
 import pytest
 import requests
+from rdflib import URIRef
 
+from registry.config import Settings
+from registry.ingest import Context, import_submission
+from registry.server import create_app
 from registry.server.outbound import isolate, reaches_out
+from registry.store import StoreConfig
 
 from .serving import processes_in_group, start_server, stop_server, store_on_disk
 from .test_hostile_files import Listener
@@ -144,3 +149,36 @@ def test_a_query_that_takes_memory_is_stopped_at_the_limit_and_the_server_answer
     one_line_4xx(response, 503)
     assert "memory" in response.text and "512 MiB" in response.text
     assert requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200
+
+
+# -- pages that could run a script ---------------------------------------------------------
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_javascript_iri_in_results_is_text_not_a_link(server):
+    _, url = server
+    query = 'SELECT ?x WHERE { BIND(IRI("javascript:alert(3)") AS ?x) }'
+    page = requests.get(url + "/sparql", params={"query": query}, headers={"Accept": BROWSER}, timeout=30)
+    assert page.status_code == 200 and "javascript:alert(3)" in page.text
+    assert 'href="javascript:' not in page.text.lower()
+    assert "script-src 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_javascript_source_in_a_conforming_submission_is_not_a_link(store, iris, tmp_path):
+    """The page of an item whose dcterms:source is a javascript: IRI shows it as text."""
+    ctx = Context.from_store(store, iris)
+    path = tmp_path / "2020-06.ttl"
+    item = iris.observation("alesund", "2020-06", "EC-ICT-ICT-1C")
+    text = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iris.g_submission('alesund', '2020-06')}> "
+                           f"{{ ?s ?p ?o }} }}")
+    text.remove((item, URIRef("http://purl.org/dc/terms/source"), None))
+    text.add((item, URIRef("http://purl.org/dc/terms/source"), URIRef("javascript:alert(document.cookie)")))
+    text.serialize(path, format="turtle")
+    assert import_submission(store, ctx, path, "alesund", "2020-06").conforms
+    client = create_app(Settings(StoreConfig(None)), store=store).test_client()
+    page = client.get("/data/observation/alesund/2020-06/EC-ICT-ICT-1C", headers={"Accept": BROWSER})
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "javascript:alert(document.cookie)" in body
+    assert 'href="javascript:' not in body.lower() and "Content-Security-Policy" in page.headers

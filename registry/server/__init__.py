@@ -18,6 +18,7 @@ from ..namespaces import IRIs
 from ..store import RemoteStore, Store, open_store
 from .executor import DirectQueries, Limits, QueryPool, query_runner
 from .freshness import StoreWatch, TtlWatch
+from .headers import secure
 from .pages import template_helpers
 
 EXTENSION = "kpi_registry"
@@ -104,6 +105,7 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     app.extensions[EXTENSION] = context
     app.before_request(lambda: registry_context().refresh())
     app.context_processor(template_helpers)
+    app.after_request(secure)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app

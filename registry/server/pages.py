@@ -53,10 +53,15 @@ def local_path(iri: str) -> str | None:
     return request.script_root + "/" + iri[len(base):]
 
 
-def href(term: Node | str) -> str:
-    """Where a link to `term` should point: this server for the registry's IRIs, the IRI otherwise."""
+LINK_SCHEMES = ("http://", "https://")
+
+
+def href(term: Node | str) -> str | None:
+    """Where a link to `term` should point: this server for the registry's IRIs, the IRI itself when it is
+    http or https, else None. Any other scheme (`javascript:`, `data:`, …) could run a script from a page
+    a query or a submission made, so it is shown, never linked (templates: the `link` macro)."""
     iri = str(term)
-    return local_path(iri) or iri
+    return local_path(iri) or (iri if iri.lower().startswith(LINK_SCHEMES) else None)
 
 
 def curie(iri: Node | str) -> str:
