@@ -22,6 +22,9 @@ OFFERED = ["text/turtle", "text/html", "application/ld+json"]
     ("text/*;q=0.3, application/ld+json;q=0.2", "text/turtle"),
     ("image/png", None),
     ("text/turtle;q=0", None),
+    ("application/xhtml+xml", "text/html"),  # XHTML clients get the HTML page, not 406
+    ("application/xhtml+xml;q=0.4, application/ld+json;q=0.5", "application/ld+json"),
+    ("text/html;q=0, application/xhtml+xml", None),  # text/html refused by name stays refused
 ])
 def test_negotiation_honours_q_values_and_wildcards(accept, expected):
     assert negotiate(accept, OFFERED) == expected

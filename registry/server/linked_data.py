@@ -19,6 +19,8 @@ from .. import sparql as queries
 from ..namespaces import ONTOLOGY_IRI
 from ..sparql import QueryError
 from . import RegistryContext, registry_context
+from .catalog import describing_document
+from .errors import error_response
 from .negotiation import negotiate
 from .pages import local_path, page_cache
 from .views import resource_page
@@ -38,6 +40,7 @@ class Rendered:
     status: int
     body: bytes
     media_type: str
+    location: str | None = None  # a 303's target
 
 
 @bp.get("/")
@@ -54,18 +57,19 @@ def resource(path: str) -> Response:
     if negotiated:
         media_type = negotiate(request.headers.get("Accept"), OFFERED)
         if media_type is None:
-            response = Response(f"{iri} is available as {', '.join(OFFERED)}\n", 406, mimetype="text/plain")
-            response.vary.add("Accept")
-            return response
+            return error_response(406, f"{iri} is available as {', '.join(OFFERED)}")
     return _respond(iri, media_type, negotiated, lambda: _render(context, URIRef(iri), media_type))
 
 
 def _resolve(context: RegistryContext, path: str) -> tuple[str, str | None]:
-    """The IRI a path names and the media type its suffix asks for (None: negotiate)."""
+    """The IRI a path names and the media type its suffix asks for (None: negotiate). A suffix is part of
+    the IRI when the store or the catalogue knows the IRI with it (the catalogue's distributions end in .ttl)."""
     base = context.iris.base
     for suffix, media_type in SUFFIXES.items():
         if path.endswith(suffix) and not _known(context, base + path):
-            return base + path.removesuffix(suffix), media_type
+            stripped = base + path.removesuffix(suffix)
+            if _known(context, stripped) or not describing_document(base + path):
+                return stripped, media_type
     return base + path, None
 
 
@@ -79,6 +83,8 @@ def _respond(iri: str, media_type: str, negotiated: bool, render) -> Response:
         if context.generation:
             page_cache(context).put(key, rendered)
     response = Response(rendered.body, rendered.status, mimetype=rendered.media_type)
+    if rendered.location:
+        response.headers["Location"] = rendered.location
     if negotiated:
         response.vary.add("Accept")
     if iri and rendered.status == 200:
@@ -113,6 +119,8 @@ def _graph_names(context: RegistryContext) -> set[URIRef]:
 
 
 def _render(context: RegistryContext, iri: URIRef, media_type: str) -> Rendered:
+    if not _known(context, iri) and (document := describing_document(str(iri))):
+        return Rendered(303, f"{iri} is described in {document}\n".encode(), "text/plain", document)
     if not _known(context, iri):
         if media_type == "text/html":
             page = render_template("error.html", status=404, message=f"Nothing is known about {iri}.")

@@ -17,6 +17,7 @@ from .. import sparql as queries
 from ..store import StoreError
 from . import registry_context
 from .description import named_graphs, service_description
+from .errors import error_response, error_type
 from .executor import QueryRefused, Request as QueryRequest
 from .negotiation import negotiate
 from .pages import page_cache
@@ -147,11 +148,11 @@ def endpoint() -> Response:
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
-    """A one-line plain-text error (a page with the form for browsers), never a traceback."""
-    if negotiate(request.headers.get("Accept"), ["text/plain", "text/html"]) == "text/html":
+    """An error in the client's type (errors.py), for browsers the form again with the message; never a traceback."""
+    if error_type(request.headers.get("Accept")) == "text/html":
         page = render_template("sparql.html", error=message, status=status, **_form_context(request.values.get("query", "")))
         return Response(page, status, headers, mimetype="text/html")
-    return Response(message + "\n", status, headers, mimetype="text/plain")
+    return error_response(status, message, headers)
 
 
 # -- queries ---------------------------------------------------------------------------------
@@ -266,17 +267,18 @@ def describe_service() -> Response:
 
 def _form_context(text: str) -> dict:
     options = registry_context().options
-    return {"query": text, "examples": queries.available(), "options": options, "format_names": FORMAT_NAMES}
+    return {"query": text, "examples": queries.examples(), "options": options, "format_names": FORMAT_NAMES}
 
 
-@bp.after_request
+@bp.after_app_request
 def cors(response: Response) -> Response:
-    """CORS for queries and the description, so browser tools such as YASGUI can use the endpoint."""
+    """CORS on every route (Fetch Standard §3.2), so browser tools such as YASGUI, and apps on other origins,
+    can read queries, the description, the taxonomy, the catalogue and the linked data; updates excepted."""
     if "update" in request.values or request.mimetype == "application/sparql-update":
         return response  # updates stay same-origin
     response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":  # preflight
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
+    if request.method == "OPTIONS":  # preflight: the methods the route takes (Flask's Allow)
+        response.headers["Access-Control-Allow-Methods"] = response.headers.get("Allow", "GET, HEAD, POST")
         response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
