@@ -92,6 +92,11 @@ def _expand(prefixes: dict[str, str], pname: str) -> str | None:
     return prefixes[prefix] + local if prefix in prefixes else None
 
 
+def declares_base(text: str) -> bool:
+    """Does the text set its own base IRI (a BASE declaration, Query §4.1.1.1)? BASE is a reserved word."""
+    return _keyword("BASE").search(_code(text)) is not None
+
+
 def uses_service(text: str) -> bool:
     """Does the query or update federate (SPARQL 1.1 Federated Query §3)?"""
     return any(_SERVICE.search(code) for code in _variants(text))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from ..querytext import dataset_of, iri_ref, query_form
+from ..querytext import dataset_of, declares_base, iri_ref, query_form
 from ..sparql import to_sparql
 from .base import RESULT_TYPES, Payload, Row, Store, StoreError
 from .http import Credentials, Http, Policy, StoreTimeout, StoreUnavailable, raise_for_answer
@@ -60,9 +60,9 @@ class RemoteConfig:
 
 def with_base(text: str, base_iri: str | None) -> str:
     """The protocol gives a remote server no base IRI, so it goes into the text: a BASE declaration first in
-    the prologue, which the request's own BASE, coming later, still overrides (Query §4.1.1.1, grammar [5]);
-    on the same line, so the server's error positions still name the user's lines."""
-    return f"BASE {iri_ref(base_iri)} {text}" if base_iri else text
+    the prologue (Query §4.1.1.1, grammar [5]), on the same line, so the server's error positions still name the
+    user's lines. A text with a BASE of its own keeps it alone (Virtuoso refuses a second BASE)."""
+    return f"BASE {iri_ref(base_iri)} {text}" if base_iri and not declares_base(text) else text
 
 
 @contextmanager
