@@ -132,6 +132,12 @@ def _release() -> Release:
     return releases().get(registry_context())
 
 
+def release_is_current() -> bool:
+    """Is the newest release rendered that of the store's current generation?"""
+    done, generation = releases().done, registry_context().generation
+    return done is not None and generation is not None and done[0] == generation
+
+
 def describing_document(iri: str) -> str | None:
     """The path of the document (/catalog or /.well-known/void) in which the release mints `iri` (a subject
     there, its fragment aside: RFC 3986 §3.5), for a 303 to it (Cool URIs for the Semantic Web §4.3). It

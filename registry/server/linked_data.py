@@ -19,7 +19,7 @@ from .. import sparql as queries
 from ..namespaces import ONTOLOGY_IRI
 from ..sparql import QueryError
 from . import RegistryContext, registry_context
-from .catalog import describing_document
+from .catalog import describing_document, release_is_current
 from .errors import error_response
 from .negotiation import negotiate
 from .pages import local_path, page_cache
@@ -41,6 +41,7 @@ class Rendered:
     body: bytes
     media_type: str
     location: str | None = None  # a 303's target
+    cacheable: bool = True  # False: a 404 decided before this generation's release was rendered
 
 
 @bp.get("/")
@@ -80,7 +81,7 @@ def _respond(iri: str, media_type: str, negotiated: bool, render) -> Response:
     rendered = page_cache(context).get(key) if context.generation else None
     if rendered is None:
         rendered = render()
-        if context.generation:
+        if context.generation and rendered.cacheable:
             page_cache(context).put(key, rendered)
     response = Response(rendered.body, rendered.status, mimetype=rendered.media_type)
     if rendered.location:
@@ -122,10 +123,11 @@ def _render(context: RegistryContext, iri: URIRef, media_type: str) -> Rendered:
     if not _known(context, iri) and (document := describing_document(str(iri))):
         return Rendered(303, f"{iri} is described in {document}\n".encode(), "text/plain", document)
     if not _known(context, iri):
+        final = release_is_current()  # else the new release may yet mint it
         if media_type == "text/html":
             page = render_template("error.html", status=404, message=f"Nothing is known about {iri}.")
-            return Rendered(404, page.encode(), "text/html")
-        return Rendered(404, f"nothing is known about {iri}\n".encode(), "text/plain")
+            return Rendered(404, page.encode(), "text/html", cacheable=final)
+        return Rendered(404, f"nothing is known about {iri}\n".encode(), "text/plain", cacheable=final)
     if media_type == "text/html":
         page = resource_page(context, iri, iri in _graph_names(context))
         return Rendered(200, page.encode(), media_type)
