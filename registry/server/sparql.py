@@ -88,7 +88,7 @@ def _check_charset(req: Request) -> None:
     """A query or update is always UTF-8 (the registrations of application/sparql-query, SPARQL 1.1 Query
     appendix C, and of application/sparql-update in SPARQL 1.1 Update: "The encoding is always UTF-8"; a form
     is UTF-8 too, URL Standard §5), so a body declared in another charset is refused (415, RFC 9110
-    §15.5.16), never decoded as UTF-8 and run: the W3C's bad_update_non_utf8 would otherwise run CLEAR NAMED."""
+    §15.5.16) rather than decoded in it and run, as the W3C's bad_update_non_utf8 (a UTF-16 CLEAR NAMED) was."""
     charset = req.mimetype_params.get("charset")
     if charset is not None and charset.strip().lower() not in ("utf-8", "utf8"):
         raise ProtocolError(415, f"the request body must be UTF-8, not {charset}")
