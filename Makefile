@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # endpoint load test of the benchmark smoke run.
 TEST_DEBS := chromium wrk
 
-.PHONY: serve test test-remote servers install build debian-deps screenshots bench clean
+.PHONY: serve test test-remote servers install build debian-deps node-deps screenshots bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,9 +38,21 @@ debian-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else echo "missing Debian packages:$$missing (run as root to install; their tests skip, or fail with CI=true)"; fi
 
+# YASGUI from the npm registry, as pinned by tests/yasgui/package-lock.json, for tests/test_yasgui.py; npm
+# (Debian's package) is installed first when missing and run as root, otherwise the test skips, or fails with CI=true.
+YASGUI := tests/yasgui
+node-deps:
+	@if [ -f $(YASGUI)/node_modules/@zazuko/yasgui/build/yasgui.min.js ]; then exit 0; fi; \
+	if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing Debian packages: npm"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; \
+	  else echo "missing: npm (run as root to install; the YASGUI test skips, or fails with CI=true)"; exit 0; fi; \
+	fi; \
+	npm ci --prefix $(YASGUI) --no-audit --no-fund --loglevel=error
+
 # The remote tests (marker `remote`) start Virtuoso and the Oxigraph server themselves (tests/remote.py),
 # installing them first when missing; without root their tests skip, or fail with CI=true.
-test: install debian-deps
+test: install debian-deps node-deps
 	$(BIN)/python -m pytest -q
 
 # Virtuoso Open Source 7 (apt-get, needs root) and the Oxigraph server (pip into the venv); idempotent.
@@ -57,8 +69,8 @@ BENCH_SCALE ?= national
 bench: install debian-deps
 	$(BIN)/python benchmarks/run.py --scale $(BENCH_SCALE) --json build/bench/$(BENCH_SCALE).json
 
-screenshots: install debian-deps
+screenshots: install debian-deps node-deps
 	KPI_REGISTRY_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -m browser
 
 clean:
-	rm -rf $(VENV) $(STORE) .pytest_cache build
+	rm -rf $(VENV) $(STORE) .pytest_cache build $(YASGUI)/node_modules

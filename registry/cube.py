@@ -17,7 +17,7 @@ from .store import OxigraphStore, Payload, Store
 
 CUBE = URIRef("urn:kpi-registry:cube")  # the scratch store's one graph: a set, so no duplicates
 NORMALISATION = ("normalise_phase1", "normalise_phase2")  # §10.2: phase 2 needs phase 1's triples
-TEMPLATE = "<$p>"  # the spec's placeholder in IC-20 / IC-21
+TEMPLATE = sparql.TEMPLATE
 
 
 @dataclass(frozen=True)

@@ -547,7 +547,7 @@ class Describer:
     def _distribution(self, g: Graph, dataset: URIRef, path: str, data: bytes, d: Dataset | None) -> None:
         suffix = path.rsplit(".", 1)[-1]
         node = self.iris._iri("data", "distribution", *path.split("/"))
-        media, file_type, label = _file_kind(path, suffix)
+        media, file_type, label = file_kind(path, suffix)
         url = URIRef(self.download + path)
         g.add((dataset, DCAT.distribution, node))
         g.add((node, RDF.type, DCAT.Distribution))
@@ -704,7 +704,7 @@ def _month_end(month: str) -> str:
     return f"{year:04d}-{mon:02d}-{days:02d}"
 
 
-def _file_kind(path: str, suffix: str) -> tuple[str, URIRef, str]:
+def file_kind(path: str, suffix: str) -> tuple[str, URIRef, str]:
     """Media type (IANA), EU file type and a label of a release file."""
     if suffix in FORMATS:
         media, file_type, _ = FORMATS[suffix]

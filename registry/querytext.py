@@ -92,6 +92,11 @@ def _expand(prefixes: dict[str, str], pname: str) -> str | None:
     return prefixes[prefix] + local if prefix in prefixes else None
 
 
+def declares_base(text: str) -> bool:
+    """Does the text set its own base IRI (a BASE declaration, Query §4.1.1.1)? BASE is a reserved word."""
+    return _keyword("BASE").search(_code(text)) is not None
+
+
 def uses_service(text: str) -> bool:
     """Does the query or update federate (SPARQL 1.1 Federated Query §3)?"""
     return any(_SERVICE.search(code) for code in _variants(text))
@@ -100,3 +105,70 @@ def uses_service(text: str) -> bool:
 def uses_load(text: str) -> bool:
     """Does the update fetch a document (SPARQL 1.1 Update §3.1.4 LOAD)?"""
     return any(_LOAD.search(code) for code in _variants(text))
+
+
+_IRI_REF = re.compile(r"""[^<>"{}|^`\\\x00-\x20]+""")
+
+
+def iri_ref(iri: str) -> str:
+    """`<iri>` for SPARQL text, or ValueError when `iri` has a character IRIREF excludes (Query §19.8,
+    rule [139]), which could otherwise end the IRI and inject syntax."""
+    if not _IRI_REF.fullmatch(iri):
+        raise ValueError(f"not an IRI: {iri!r}")
+    return f"<{iri}>"
+
+
+_USING_OR_WITH = _keyword("(USING|WITH)")
+_WHERE = _keyword("WHERE")
+_DELETE_BEFORE = re.compile(r"DELETE\s*$", re.IGNORECASE)
+
+
+def _top_level_wheres(code: str) -> list[int]:
+    """Where each operation's own WHERE starts: the keyword outside every brace (one inside is a subquery's)."""
+    depth, found = 0, []
+    for match in re.finditer(r"[{}]|" + _WHERE.pattern, code, re.IGNORECASE):
+        if match[0] in "{}":
+            depth += 1 if match[0] == "{" else -1
+        elif depth == 0:
+            found.append(match.start())
+    return found
+
+
+def _closing_brace(code: str, start: int) -> int:
+    """The position just past the group that opens at the first `{` from `start`."""
+    depth = 0
+    for i in range(code.index("{", start), len(code)):
+        depth += {"{": 1, "}": -1}.get(code[i], 0)
+        if depth == 0:
+            return i + 1
+    raise ValueError("an unclosed group")
+
+
+def with_using(text: str, default: list[str], named: list[str]) -> str:
+    """The update with the protocol's dataset (`using-graph-uri`, `using-named-graph-uri`: Protocol §2.2.3)
+    written into it as USING / USING NAMED before each operation's WHERE (Update §3.1.3), since the store's
+    update API takes no dataset. DELETE WHERE {P} allows no USING, so it becomes DELETE {P} USING … WHERE {P},
+    its meaning (Update §3.1.3.3). ValueError for an update that names its own dataset with USING or WITH
+    (Protocol §2.2.3: the request is then in error), or whose keywords hide in codepoint escapes."""
+    if not (default or named):
+        return text
+    if any(_USING_OR_WITH.search(code) for code in _variants(text)):
+        raise ValueError("an update with USING, USING NAMED or WITH takes no using-graph-uri / "
+                         "using-named-graph-uri (SPARQL 1.1 Protocol §2.2.3)")
+    code = _code(text)
+    wheres = _top_level_wheres(code)
+    if any(len(_top_level_wheres(variant)) != len(wheres) for variant in _variants(text)):
+        raise ValueError("write WHERE without codepoint escapes to use using-graph-uri / using-named-graph-uri")
+    using = " ".join([f"USING {iri_ref(g)}" for g in default] + [f"USING NAMED {iri_ref(g)}" for g in named])
+    pieces, done = [], 0
+    for where in wheres:
+        delete = _DELETE_BEFORE.search(code, 0, where)
+        if delete:  # DELETE WHERE {P} → DELETE {P} USING … WHERE {P}
+            end = _closing_brace(code, where)
+            pattern = text[code.index("{", where):end]
+            pieces += [text[done:delete.start()], f"DELETE {pattern} {using} WHERE {pattern}"]
+            done = end
+        else:
+            pieces += [text[done:where], f"{using} "]
+            done = where
+    return "".join(pieces) + text[done:]

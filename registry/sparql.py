@@ -121,5 +121,16 @@ def parse_file(path: Path) -> QueryFile:
 
 
 def available() -> list[QueryFile]:
-    """Every query shipped in `queries/`, by name (the endpoint's examples)."""
+    """Every query shipped in `queries/`, by name."""
     return [load(p.stem) for p in sorted(asset_dir("queries").glob("*.rq"))]
+
+
+# The Data Cube spec's placeholder in IC-20 / IC-21 (§11.1): a template, not a query, until registry.cube
+# puts each qb:parentChildProperty in its place.
+TEMPLATE = "<$p>"
+
+
+def examples() -> list[QueryFile]:
+    """The queries the endpoint's form offers: every shipped one that runs as written (not a template,
+    which would parse, `<$p>` being a relative IRI, and answer a question nobody asked)."""
+    return [q for q in available() if TEMPLATE not in q.text]

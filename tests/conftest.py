@@ -52,3 +52,14 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = True, input: str 
 
 # Real SPARQL servers (tests/servers/) and the store fixture over every backend.
 from .remote import any_store, oxigraph_server, remote_server, virtuoso_server  # noqa: E402, F401
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """`N of M W3C tests pass` after a run that included the W3C suites (tests/test_w3c.py)."""
+    from . import w3c_runner
+
+    lines = list(w3c_runner.summary())
+    if lines:
+        terminalreporter.section("W3C SPARQL tests")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -46,9 +46,10 @@ def store_on_disk(path: Path, staged) -> Path:
 
 
 @contextmanager
-def running_server(store: Path, *args: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
-    """Start `kpi-registry serve` on a free port, wait until it answers, yield its URL, stop it."""
-    proc, url = start_server(store, *args, env=env, log=log)
+def running_server(store: Path, *args: str, env: dict[str, str] | None = None, log: Path | None = None,
+                   port: int | None = None) -> Iterator[str]:
+    """Start `kpi-registry serve` on `port` (default a free one), wait until it answers, yield its URL, stop it."""
+    proc, url = start_server(store, *args, env=env, log=log, port=port)
     try:
         yield url
     finally:
@@ -56,9 +57,9 @@ def running_server(store: Path, *args: str, env: dict[str, str] | None = None, l
 
 
 def start_server(store: Path, *args: str, env: dict[str, str] | None = None,
-                 log: Path | None = None) -> tuple[subprocess.Popen, str]:
-    """`kpi-registry serve` on a free port, in a session of its own, once it answers; output to `log`."""
-    port = free_port()
+                 log: Path | None = None, port: int | None = None) -> tuple[subprocess.Popen, str]:
+    """`kpi-registry serve` on `port` (default a free one), in a session of its own, once it answers; output to `log`."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log = log or store.parent / f"serve-{port}.log"
     with open(log, "wb") as out:  # the child keeps its own copy of the descriptor

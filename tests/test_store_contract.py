@@ -224,3 +224,16 @@ def test_from_replaces_the_union_default_graph(any_store):
     assert n(f"FROM NAMED <{H}>") == 0  # a dataset with named graphs only has an empty default graph
     named = f"SELECT (COUNT(*) AS ?n) FROM NAMED <{H}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"
     assert int(any_store.select(named)[0]["n"]) == 1
+
+
+def test_relative_iris_resolve_against_the_base_iri_given(any_store):
+    """Query §4.1.1.1: the endpoint passes its own URL as the base; a query's own BASE still wins."""
+    base = EX + "sparql"
+    results = json.loads(any_store.query_bytes("SELECT (<x> AS ?i) WHERE {}", "application/sparql-results+json",
+                                               base_iri=base))
+    assert results["results"]["bindings"][0]["i"]["value"] == EX + "x"
+    own = json.loads(any_store.query_bytes(f"BASE <{EX}own/> SELECT (<x> AS ?i) WHERE {{}}",
+                                           "application/sparql-results+json", base_iri=base))
+    assert own["results"]["bindings"][0]["i"]["value"] == EX + "own/x"
+    any_store.update(f"INSERT DATA {{ GRAPH <{G}> {{ <s> <{P}> 1 }} }}", base_iri=base)
+    assert any_store.ask(f"ASK {{ GRAPH <{G}> {{ <{EX}s> <{P}> 1 }} }}")

@@ -12,10 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, current_app
+from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
 from ..namespaces import IRIs
 from ..store import RemoteStore, Store, open_store
+from .errors import http_error
 from .executor import DirectQueries, Limits, QueryPool, query_runner
 from .freshness import StoreWatch, TtlWatch
 from .headers import secure
@@ -106,6 +108,7 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     app.before_request(lambda: registry_context().refresh())
     app.context_processor(template_helpers)
     app.after_request(secure)
+    app.register_error_handler(HTTPException, http_error)
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app

@@ -2,20 +2,29 @@
 
 Both are the very documents `kpi-registry publish` writes, rendered from the store once per store
 generation and cached, so a harvester sees what a mirror of the release holds. Turtle, JSON-LD
-or HTML by Accept (RFC 9110 §12.5.1), or by a .ttl / .jsonld / .html suffix.
+or HTML by Accept (RFC 9110 §12.5.1), or by a .ttl / .jsonld / .html suffix. The release's files are
+served at their download URLs (/release/…), and the IRIs the catalogue mints (the catalogue, its datasets,
+distributions, the agent, the service) dereference to the document that describes them.
+
+Rendering a release takes seconds (every dump is serialised to know its size and checksum), so it is
+done in the background as soon as a worker sees a new store generation; until it is done, readers get
+the previous generation's release rather than wait (stale-while-revalidate, RFC 5861 §3). Only a
+worker's very first reader, with nothing older to give, waits for it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import defaultdict
 
-from flask import Blueprint, Response, abort, render_template_string, request
+from flask import Blueprint, Response, abort, current_app, render_template_string, request, url_for
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from ..publish import Release, default_download_base, render_release, serialisations
-from . import registry_context
+from ..publish import CHECKSUMS, Release, default_download_base, file_kind, render_release, serialisations
+from . import RegistryContext, registry_context
+from .errors import error_response
 from .negotiation import negotiate
 
 bp = Blueprint("catalog", __name__)
@@ -37,16 +46,118 @@ def void(suffix: str | None = None) -> Response:
     return _document("void", suffix)
 
 
-def _release() -> Release:
-    """The release of the current store generation (rendered once, then cached)."""
-    context = registry_context()
-    key = ("catalog", context.generation)
-    if context.generation is None or key not in context.cache:
-        release = render_release(context.store, context.iris, default_download_base(context.iris))
+@bp.get("/release/<path:name>")
+def release_file(name: str) -> Response:
+    """A file of the release at its dcat:downloadURL (publish's default download base is {base}release/)."""
+    data = _release().files.get(name)
+    if data is None:
+        abort(404)
+    media_type = "text/plain" if name == CHECKSUMS else file_kind(name, name.rsplit(".", 1)[-1])[0]
+    response = Response(data, mimetype=media_type)
+    response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+    return response.make_conditional(request)
+
+
+class Releases:
+    """A worker's rendered release: the newest one done, and the rendering under way for a newer generation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.done: tuple[str, Release] | None = None
+        self.error: Exception | None = None
+        self._failed: str | None = None  # a generation whose rendering failed is not retried on every request
+        self._rendering: str | None = None
+        self._finished = threading.Event()
+
+    def get(self, context: RegistryContext) -> Release:
+        """The current generation's release, else the previous one while the current one renders."""
+        if context.generation is None:  # a store that cannot be watched: nothing may be kept
+            return render_release(context.store, context.iris, default_download_base(context.iris))
+        with self._lock:
+            done = self.done
+            if done is not None and done[0] == context.generation:
+                return done[1]
+            finished = self._start(context)
+        if done is not None:
+            return done[1]
+        finished.wait()  # nothing older to give
+        if self.done is None or self._failed == context.generation:
+            raise self.error or RuntimeError("the release could not be rendered")
+        return self.done[1]
+
+    def refresh(self, context: RegistryContext) -> None:
+        """Start rendering a new generation's release (called on every request: cheap when nothing changed)."""
         if context.generation is None:
-            return release
-        context.cache[key] = release
-    return context.cache[key]
+            return
+        with self._lock:
+            if self.done is None or self.done[0] != context.generation:
+                self._start(context)
+
+    def _start(self, context: RegistryContext) -> threading.Event:
+        """Under the lock: a rendering of the current generation, started unless one is under way."""
+        generation = context.generation
+        if self._rendering != generation and self._failed != generation:
+            self._rendering, self._finished = generation, threading.Event()
+            threading.Thread(target=self._render, args=(context.store, context.iris, generation, self._finished),
+                             daemon=True, name="kpi-registry-release").start()
+        return self._finished
+
+    def _render(self, store, iris, generation: str, finished: threading.Event) -> None:
+        try:
+            release = render_release(store, iris, default_download_base(iris))
+            with self._lock:
+                self.done, self.error = (generation, release), None
+        except Exception as exc:  # a reader waiting for it reports it; the next generation tries again
+            with self._lock:
+                self.error, self._failed = exc, generation
+        finally:
+            with self._lock:
+                if self._rendering == generation:
+                    self._rendering = None
+            finished.set()
+
+
+def releases(app=None) -> Releases:
+    """The app's (a worker's) releases; `serve` starts the first rendering as the worker boots."""
+    return (app or current_app).extensions.setdefault("kpi_registry_releases", Releases())
+
+
+@bp.before_app_request
+def _render_new_release() -> None:
+    """A write shows on the next request: start the new release then, not when /catalog is asked for."""
+    releases().refresh(registry_context())
+
+
+def _release() -> Release:
+    return releases().get(registry_context())
+
+
+def release_is_current() -> bool:
+    """Is the newest release rendered that of the store's current generation?"""
+    done, generation = releases().done, registry_context().generation
+    return done is not None and generation is not None and done[0] == generation
+
+
+def describing_document(iri: str) -> str | None:
+    """The path of the document (/catalog or /.well-known/void) in which the release mints `iri` (a subject
+    there, its fragment aside: RFC 3986 §3.5), for a 303 to it (Cool URIs for the Semantic Web §4.3). It
+    looks in the newest release rendered and never waits for one: an unknown IRI must not take seconds to
+    answer 404. So until a worker's first release is done (it starts rendering as the worker boots), and on
+    a store with no generation (in memory, remote without a cache), where none is kept, the answer is None."""
+    context = registry_context()
+    done = releases().done if context.generation is not None else None
+    if done is None:
+        return None
+    release = done[1]
+    key = ("catalog:subjects", id(release))
+    if key not in context.cache:
+        index = {}
+        for name in ("void", "catalog"):  # the catalogue's own description wins
+            graph = Graph().parse(data=release.files[DOCUMENTS[name]], format="turtle")
+            index.update({str(s).split("#")[0]: name for s in graph.subjects() if isinstance(s, URIRef)})
+        context.cache[key] = index
+    name = context.cache[key].get(iri.split("#")[0])
+    return url_for(f"catalog.{name}") if name else None
 
 
 def _document(name: str, suffix: str | None) -> Response:
@@ -54,8 +165,7 @@ def _document(name: str, suffix: str | None) -> Response:
         abort(404)
     media_type = SUFFIXES[suffix] if suffix else negotiate(request.headers.get("Accept"), OFFERED)
     if media_type is None:
-        return Response(f"406 Not Acceptable: {name} is available as {', '.join(OFFERED)}\n", 406,
-                        mimetype="text/plain", headers={"Vary": "Accept"})
+        return error_response(406, f"406 Not Acceptable: {name} is available as {', '.join(OFFERED)}")
     turtle = _release().files[DOCUMENTS[name]]
     body = _render(name, turtle, media_type)
     response = Response(body, mimetype=media_type)

@@ -41,6 +41,7 @@ class Request:
     media_type: str
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
 
 
 class QueryRefused(Exception):
@@ -70,7 +71,7 @@ class QueryTooLarge(QueryRefused):
 def _answer(store: Store, request: Request, max_bytes: int) -> tuple[str, Any]:
     try:
         body = store.query_bytes(request.text, request.media_type, default_graphs=list(request.default_graphs),
-                                 named_graphs=list(request.named_graphs))
+                                 named_graphs=list(request.named_graphs), base_iri=request.base_iri)
     except StoreTimeout as exc:
         return "timeout", str(exc)
     except StoreError as exc:

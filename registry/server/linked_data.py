@@ -19,6 +19,8 @@ from .. import sparql as queries
 from ..namespaces import ONTOLOGY_IRI
 from ..sparql import QueryError
 from . import RegistryContext, registry_context
+from .catalog import describing_document, release_is_current
+from .errors import error_response
 from .negotiation import negotiate
 from .pages import local_path, page_cache
 from .views import resource_page
@@ -38,6 +40,8 @@ class Rendered:
     status: int
     body: bytes
     media_type: str
+    location: str | None = None  # a 303's target
+    cacheable: bool = True  # False: a 404 decided before this generation's release was rendered
 
 
 @bp.get("/")
@@ -54,18 +58,19 @@ def resource(path: str) -> Response:
     if negotiated:
         media_type = negotiate(request.headers.get("Accept"), OFFERED)
         if media_type is None:
-            response = Response(f"{iri} is available as {', '.join(OFFERED)}\n", 406, mimetype="text/plain")
-            response.vary.add("Accept")
-            return response
+            return error_response(406, f"{iri} is available as {', '.join(OFFERED)}")
     return _respond(iri, media_type, negotiated, lambda: _render(context, URIRef(iri), media_type))
 
 
 def _resolve(context: RegistryContext, path: str) -> tuple[str, str | None]:
-    """The IRI a path names and the media type its suffix asks for (None: negotiate)."""
+    """The IRI a path names and the media type its suffix asks for (None: negotiate). A suffix is part of
+    the IRI when the store or the catalogue knows the IRI with it (the catalogue's distributions end in .ttl)."""
     base = context.iris.base
     for suffix, media_type in SUFFIXES.items():
         if path.endswith(suffix) and not _known(context, base + path):
-            return base + path.removesuffix(suffix), media_type
+            stripped = base + path.removesuffix(suffix)
+            if _known(context, stripped) or not describing_document(base + path):
+                return stripped, media_type
     return base + path, None
 
 
@@ -76,9 +81,11 @@ def _respond(iri: str, media_type: str, negotiated: bool, render) -> Response:
     rendered = page_cache(context).get(key) if context.generation else None
     if rendered is None:
         rendered = render()
-        if context.generation:
+        if context.generation and rendered.cacheable:
             page_cache(context).put(key, rendered)
     response = Response(rendered.body, rendered.status, mimetype=rendered.media_type)
+    if rendered.location:
+        response.headers["Location"] = rendered.location
     if negotiated:
         response.vary.add("Accept")
     if iri and rendered.status == 200:
@@ -113,11 +120,14 @@ def _graph_names(context: RegistryContext) -> set[URIRef]:
 
 
 def _render(context: RegistryContext, iri: URIRef, media_type: str) -> Rendered:
+    if not _known(context, iri) and (document := describing_document(str(iri))):
+        return Rendered(303, f"{iri} is described in {document}\n".encode(), "text/plain", document)
     if not _known(context, iri):
+        final = release_is_current()  # else the new release may yet mint it
         if media_type == "text/html":
             page = render_template("error.html", status=404, message=f"Nothing is known about {iri}.")
-            return Rendered(404, page.encode(), "text/html")
-        return Rendered(404, f"nothing is known about {iri}\n".encode(), "text/plain")
+            return Rendered(404, page.encode(), "text/html", cacheable=final)
+        return Rendered(404, f"nothing is known about {iri}\n".encode(), "text/plain", cacheable=final)
     if media_type == "text/html":
         page = resource_page(context, iri, iri in _graph_names(context))
         return Rendered(200, page.encode(), media_type)

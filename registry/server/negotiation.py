@@ -61,12 +61,22 @@ def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
     return q
 
 
+def html_quality(ranges: Sequence[MediaRange]) -> float:
+    """text/html's q-value, where a client that names application/xhtml+xml but not text/html itself gets
+    the HTML pages at XHTML's q: XHTML user agents render text/html, and a server may answer in a type other
+    than Accept lists rather than 406 (RFC 9110 §12.5.1). `text/html;q=0` is still taken at its word."""
+    if any(r.specificity("text/html") == 2 for r in ranges):
+        return quality(ranges, "text/html")
+    xhtml = [r.q for r in ranges if r.specificity("application/xhtml+xml") == 2]
+    return max([quality(ranges, "text/html"), *xhtml])
+
+
 def negotiate(header: str | None, offered: Sequence[str]) -> str | None:
     """The offered type the client prefers (ties: the server's order), or None when none is acceptable (406)."""
     ranges = parse_accept(header)
     best, best_q = None, 0.0
     for media_type in offered:
-        q = quality(ranges, media_type)
+        q = html_quality(ranges) if media_type == "text/html" else quality(ranges, media_type)
         if q > best_q:
             best, best_q = media_type, q
     return best

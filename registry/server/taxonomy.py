@@ -17,6 +17,7 @@ from ..taxonomy_search import (
     search,
 )
 from . import RegistryContext, registry_context
+from .errors import error_response
 from .negotiation import negotiate
 from .pages import page_cache
 
@@ -41,10 +42,7 @@ def taxonomy() -> Response:
     context = registry_context()
     media_type = _media_type()
     if media_type is None:
-        response = Response(f"/taxonomy is available as {', '.join(OFFERED)} (or format={'|'.join(FORMATS)})\n",
-                            406, mimetype="text/plain")
-        response.vary.add("Accept")
-        return response
+        return error_response(406, f"/taxonomy is available as {', '.join(OFFERED)} (or format={'|'.join(FORMATS)})")
     key = ("taxonomy", media_type, request.query_string, request.script_root)
     cached = page_cache(context).get(key) if context.generation else None
     if cached is None:

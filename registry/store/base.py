@@ -118,10 +118,11 @@ class Store(ABC):
 
     def query_bytes(
         self, query: str | QueryFile, media_type: str, bindings: Bindings = None,
-        default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
+        default_graphs: list[str] | None = None, named_graphs: list[str] | None = None, base_iri: str | None = None,
     ) -> bytes:
-        """Run a query and return its results serialised as `media_type` (for the endpoint)."""
-        return self._query_bytes(query_text(query, bindings), media_type, default_graphs, named_graphs)
+        """Run a query and return its results serialised as `media_type` (for the endpoint); relative IRIs in
+        it resolve against `base_iri` (Query §4.1.1.1), which the endpoint sets to its own URL."""
+        return self._query_bytes(query_text(query, bindings), media_type, default_graphs, named_graphs, base_iri)
 
     @abstractmethod
     def _select(self, text: str) -> list[Row]: ...
@@ -133,12 +134,12 @@ class Store(ABC):
     def _construct(self, text: str) -> Graph: ...
 
     @abstractmethod
-    def _query_bytes(self, text: str, media_type: str, default_graphs, named_graphs) -> bytes: ...
+    def _query_bytes(self, text: str, media_type: str, default_graphs, named_graphs, base_iri) -> bytes: ...
 
     # -- writes ----------------------------------------------------------------------
     @abstractmethod
-    def update(self, text: str) -> None:
-        """Run a SPARQL 1.1 Update as one transaction."""
+    def update(self, text: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 Update as one transaction; relative IRIs resolve against `base_iri`."""
 
     @abstractmethod
     def _load(self, payload: Payload, graph: URIRef, target: URIRef | None = None) -> None:

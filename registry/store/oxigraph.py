@@ -121,8 +121,8 @@ class OxigraphStore(Store):
         data = self._run(text).serialize(format=ox.RdfFormat.N_TRIPLES)
         return Graph().parse(data=data or b"", format="nt")
 
-    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None) -> bytes:
-        kwargs = {}
+    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None, base_iri=None) -> bytes:
+        kwargs = {"base_iri": base_iri} if base_iri else {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
         if named_graphs:
@@ -136,9 +136,9 @@ class OxigraphStore(Store):
         except (OSError, RuntimeError, ValueError) as exc:
             raise StoreError(f"query failed on {self.description}: {exc}") from exc
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, base_iri: str | None = None) -> None:
         try:
-            self._ox.update(text)
+            self._ox.update(text, base_iri=base_iri)
         except SyntaxError as exc:
             raise StoreError(f"SPARQL Update syntax error: {exc}") from exc
         except (OSError, RuntimeError, ValueError) as exc:

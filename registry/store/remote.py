@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from ..querytext import dataset_of, query_form
+from ..querytext import dataset_of, declares_base, iri_ref, query_form
 from ..sparql import to_sparql
 from .base import RESULT_TYPES, Payload, Row, Store, StoreError
 from .http import Credentials, Http, Policy, StoreTimeout, StoreUnavailable, raise_for_answer
@@ -56,6 +56,13 @@ class RemoteConfig:
     policy: Policy = field(default_factory=Policy)
     batch_size: int = 50_000  # triples per Graph Store Protocol request
     graph_prefix: str | None = None  # the registry's graphs; others (the engine's own) are not listed
+
+
+def with_base(text: str, base_iri: str | None) -> str:
+    """The protocol gives a remote server no base IRI, so it goes into the text: a BASE declaration first in
+    the prologue (Query §4.1.1.1, grammar [5]), on the same line, so the server's error positions still name the
+    user's lines. A text with a BASE of its own keeps it alone (Virtuoso refuses a second BASE)."""
+    return f"BASE {iri_ref(base_iri)} {text}" if base_iri and not declares_base(text) else text
 
 
 @contextmanager
@@ -113,8 +120,9 @@ class RemoteStore(Store):
             graph.add(tuple(to_rdflib(t) for t in triple))
         return graph
 
-    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None) -> bytes:
+    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None, base_iri=None) -> bytes:
         """Re-serialised here, so the endpoint's answers carry the same canonical terms as the embedded store's."""
+        text = with_base(text, base_iri)
         if query_form(text) in ("CONSTRUCT", "DESCRIBE"):  # asked for by form: Virtuoso would send triples as JSON
             response = self._post_query(text, NTRIPLES, default_graphs, named_graphs)
             return ox.serialize(self._triples(response), format=rdf_format(media_type)) or b""
@@ -138,9 +146,9 @@ class RemoteStore(Store):
             raise StoreError(f"{response.url.split('?')[0]} sent RDF that cannot be read: {exc}") from None
 
     # -- writes ----------------------------------------------------------------------
-    def update(self, text: str) -> None:
+    def update(self, text: str, base_iri: str | None = None) -> None:
         """Protocol §2.2.1. Not repeatable: sent again after a lost answer, a `MOVE` would be applied twice."""
-        self._update(text, repeatable=False)
+        self._update(with_base(text, base_iri), repeatable=False)
 
     def _update(self, text: str, repeatable: bool) -> None:
         self._writable()
