@@ -92,6 +92,18 @@ def _expand(prefixes: dict[str, str], pname: str) -> str | None:
     return prefixes[prefix] + local if prefix in prefixes else None
 
 
+def nesting_depth(text: str) -> int:
+    """How deeply ( { [ nest in the text, outside strings, IRIs and comments."""
+    depth = deepest = 0
+    for char in _code(text):
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]":
+            depth -= 1
+    return deepest
+
+
 def declares_base(text: str) -> bool:
     """Does the text set its own base IRI (a BASE declaration, Query §4.1.1.1)? BASE is a reserved word."""
     return _keyword("BASE").search(_code(text)) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 
 import pytest
 import requests
@@ -16,7 +17,7 @@ from registry.server import create_app
 from registry.server.outbound import isolate, reaches_out
 from registry.store import StoreConfig
 
-from .serving import processes_in_group, start_server, stop_server, store_on_disk
+from .serving import processes_in_group, start_server, stop_server, store_on_disk, wait_for
 from .test_hostile_files import Listener
 
 TOKEN = "hostile-test-token-0123456789"
@@ -68,7 +69,7 @@ def listener():
 def server(tmp_path_factory, staged):
     """A real serve that accepts updates with a token: the most a client could be given."""
     store = store_on_disk(tmp_path_factory.mktemp("hostile-endpoint") / "store", staged)
-    proc, url = start_server(store, "--allow-update", "--query-memory", "512", "--query-timeout", "60",
+    proc, url = start_server(store, "--allow-update", "--query-memory", "1024", "--query-timeout", "60",
                              env={"KPI_REGISTRY_UPDATE_TOKEN": TOKEN})
     yield proc, url
     stop_server(proc, group=True)
@@ -141,14 +142,15 @@ def test_the_parser_check_names_what_would_reach_out(text, update, found):
 
 
 def test_a_query_that_takes_memory_is_stopped_at_the_limit_and_the_server_answers_on(server):
-    """A 1 KB query doubling a string 26 times needs gigabytes; the query process may have 512 MiB."""
+    """A 1 KB query doubling a string 26 times needs gigabytes; the query process may have 1024 MiB."""
     _, url = server
     doublings = " ".join(f"BIND(CONCAT(?s{i}, ?s{i}) AS ?s{i + 1})" for i in range(26))
     query = f'SELECT (STRLEN(?s26) AS ?n) WHERE {{ BIND("xxxxxxxxxxxxxxxx" AS ?s0) {doublings} }}'
     response = requests.get(url + "/sparql", params={"query": query}, timeout=120)
     one_line_4xx(response, 503)
-    assert "memory" in response.text and "512 MiB" in response.text
-    assert requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60).status_code == 200
+    assert "memory" in response.text and "1024 MiB" in response.text
+    after = requests.get(url + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+    assert after.status_code == 200, after.text
 
 
 # -- pages that could run a script ---------------------------------------------------------
@@ -182,3 +184,74 @@ def test_a_javascript_source_in_a_conforming_submission_is_not_a_link(store, iri
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and "javascript:alert(document.cookie)" in body
     assert 'href="javascript:' not in body.lower() and "Content-Security-Policy" in page.headers
+
+
+# -- cheap requests that used to cost a 500 or a query process ---------------------------------
+
+CONTROL_PATHS = ["/def/kpi/x%01", "/def/kpi/x%00.ttl", "/id/city/%7f", "/data/observation/a%0a", "/def/%09",
+                 "/id/city/1507%00", "/def/kpi/%1b[31m", "/graph/%0d%0a", "/def/kpi/x%c2%85", "/id/%20", "/data/%3c%3e"]
+
+
+def query_processes(proc) -> set[int]:
+    return {pid for pid, command in processes_in_group(proc.pid).items() if "spawn_main" in command}
+
+
+@pytest.mark.parametrize("path", CONTROL_PATHS)
+def test_a_path_no_iri_can_have_is_a_404(path, server):
+    _, url = server
+    response = requests.get(url + path, timeout=30)
+    one_line_4xx(response, 404)
+
+
+def test_cheap_malformed_requests_are_refused_before_any_query_process(server):
+    proc, url = server
+    before = query_processes(proc)
+    nested = "ASK { FILTER(" + "(" * 100_000 + "1" + ")" * 100_000 + ") }"
+    for response, status in [
+        (requests.get(url + "/sparql", params={"query": "ASK {}", "default-graph-uri": "not an iri"}, timeout=30), 400),
+        (requests.get(url + "/sparql", params={"query": "ASK {}", "named-graph-uri": "not an iri"}, timeout=30), 400),
+        (requests.get(url + "/sparql", params={"query": "ASK {}", "named-graph-uri": "relative"}, timeout=30), 400),
+        (requests.post(url + "/sparql", data=nested, headers={"Content-Type": "application/sparql-query"}, timeout=30), 400),
+        (requests.post(url + "/sparql", data="a" * (17 * 2**20), headers={"Content-Type": "application/sparql-query"},
+                       timeout=60), 413),
+        (requests.post(url + "/sparql", data={"query": "a" * (17 * 2**20)}, timeout=60), 413),
+    ]:
+        one_line_4xx(response, status)
+    assert query_processes(proc) == before  # none died, none was started again
+
+
+def test_a_host_header_that_names_no_host_is_refused(server):
+    _, url = server
+    response = requests.get(url + "/sparql", headers={"Host": "bad host", "Accept": "text/turtle"}, timeout=30)
+    one_line_4xx(response, 400)
+    described = requests.get(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=30).text
+    assert "sd:endpoint <http://127.0.0.1:" in described or "endpoint> <http://127.0.0.1:" in described
+
+
+@pytest.fixture(scope="module")
+def narrow(tmp_path_factory, staged):
+    """One worker with one query process: two slow queries fill it, one running and one queued."""
+    store = store_on_disk(tmp_path_factory.mktemp("narrow") / "store", staged)
+    proc, url = start_server(store, "--workers", "1", "--query-processes", "1", "--query-timeout", "20")
+    yield url
+    stop_server(proc, group=True)
+
+
+def _ask_quietly(url: str, query: str) -> None:
+    try:
+        requests.get(url + "/sparql", params={"query": query}, timeout=60)
+    except requests.RequestException:
+        pass  # its answer does not matter: it only holds a query process
+
+
+def test_a_full_queue_is_a_503_with_retry_after_and_pages_answer_meanwhile(narrow):
+    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    for _ in range(2):  # one runs, one waits
+        threading.Thread(target=_ask_quietly, args=(narrow, slow), daemon=True).start()
+    answers = []
+    wait_for(lambda: answers.append(requests.get(narrow + "/sparql", params={"query": "ASK {}"}, timeout=60))
+             or answers[-1].status_code == 503)  # until both are in: then a third is turned away at once
+    one_line_4xx(answers[-1], 503)
+    assert int(answers[-1].headers["Retry-After"]) >= 1
+    page = requests.get(narrow + "/", headers={"Accept": BROWSER}, timeout=60)
+    assert page.status_code == 200  # pages need no query process, and a thread is kept for them

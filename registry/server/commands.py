@@ -101,8 +101,8 @@ class _Gunicorn(BaseApplication):
               help="Processes per worker that run users' SPARQL queries (concurrent queries per worker).")
 @click.option("--query-timeout", default=DEFAULTS["query_timeout"], show_default=True, type=click.FloatRange(0.1),
               help="Seconds a SPARQL query may run before it is stopped with a 503.")
-@click.option("--query-memory", default=DEFAULTS["query_memory"], show_default=True, type=click.IntRange(256),
-              help="MiB of memory a query process may use; a query that needs more is stopped with a 503.")
+@click.option("--query-memory", default=DEFAULTS["query_memory"], show_default=True, type=click.IntRange(1024),
+              help="MiB of memory a query process may use (about 500 are its own); a query that needs more is stopped with a 503.")
 @click.option("--max-result-bytes", default=DEFAULTS["max_result_bytes"], show_default=True, type=click.IntRange(1),
               help="Largest query result returned; a larger one is an error, never truncated.")
 @click.option("--allow-update", is_flag=True,
@@ -126,6 +126,9 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
     _check_address(host, port)
     isolated = _isolation(remote is None and not (allow_service or allow_load), require_isolation)
+    if threads <= query_processes + DEFAULTS["query_queue"]:  # a page must always find a free thread
+        threads = query_processes + DEFAULTS["query_queue"] + 1
+        click.echo(f"--threads {threads}: one more than the queries a worker runs and queues", err=True)
     token = os.environ.get(TOKEN_ENV, "")
     if allow_update and not token:
         raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")

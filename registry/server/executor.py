@@ -15,12 +15,14 @@ and the HTTP read timeout bounds the wait, so queries run in the worker's thread
 from __future__ import annotations
 
 import functools
+import math
 import multiprocessing as mp
 import os
 import resource
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -60,6 +62,44 @@ class QueryTimeout(QueryRefused):
 
 class ResultTooLarge(QueryRefused):
     status = 500
+
+
+class QueryBusy(QueryRefused):
+    """Every query process is busy and the queue is full: come back later (RFC 9110 §15.6.4, §10.2.3)."""
+
+    status = 503
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(max(1, math.ceil(retry_after)))}
+
+
+class Gate:
+    """At most `size` queries run and `queue` wait, per worker; any more are turned away at once.
+
+    A thread that waits for a query holds one of the worker's threads, so without a bound slow queries
+    would take them all and the pages, which need no query process, would wait behind them. With
+    `size + queue` below the worker's threads, a page always finds a thread."""
+
+    def __init__(self, size: int, queue: int, timeout: float) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+        self._places = threading.BoundedSemaphore(size + queue)
+        self.timeout = timeout
+
+    @contextmanager
+    def entered(self) -> Iterator[None]:
+        if not self._places.acquire(blocking=False):
+            raise QueryBusy("the server is busy: every query process is in use and the queue is full", self.timeout)
+        try:
+            if not self._slots.acquire(timeout=self.timeout):
+                raise QueryBusy(f"the server is busy: no query process became free within {self.timeout:g} s",
+                                self.timeout)
+            try:
+                yield
+            finally:
+                self._slots.release()
+        finally:
+            self._places.release()
 
 
 class QueryTooLarge(QueryRefused):
@@ -149,10 +189,10 @@ def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store
 class QueryPool:
     """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout."""
 
-    def __init__(self, store: Store, limits: Limits, size: int = 2) -> None:
+    def __init__(self, store: Store, limits: Limits, size: int = 2, queue: int = 1) -> None:
         self.limits, self.size = limits, size
         self._context, self._opener = opener_for(store)
-        self._slots = threading.BoundedSemaphore(size)
+        self._gate = Gate(size, queue, limits.timeout)
         self._idle: list[_Child] = []
         self._live: set[_Child] = set()  # idle and busy, so close() can stop them all
         self._lock = threading.Lock()
@@ -172,14 +212,10 @@ class QueryPool:
         threading.Thread(target=start, daemon=True, name="kpi-registry-prewarm").start()
 
     def run(self, request: Request) -> bytes:
-        if not self._slots.acquire(timeout=self.limits.timeout):
-            raise QueryTimeout(f"the server is busy: no query process became free within {self.limits.timeout:g} s")
-        try:
+        with self._gate.entered():
             child = self._take()
             kind, payload = self._ask(child, request)
             self._give_back(child)
-        finally:
-            self._slots.release()
         return _outcome(kind, payload, self.limits)
 
     def _ask(self, child: _Child, request: Request) -> tuple[str, Any]:
@@ -248,17 +284,13 @@ class QueryPool:
 class DirectQueries:
     """Users' queries to a remote store, run in the calling thread; at most `size` at once per worker."""
 
-    def __init__(self, store: Store, limits: Limits, size: int = 2) -> None:
+    def __init__(self, store: Store, limits: Limits, size: int = 2, queue: int = 1) -> None:
         self.store, self.limits = store, limits
-        self._slots = threading.BoundedSemaphore(size)
+        self._gate = Gate(size, queue, limits.timeout)
 
     def run(self, request: Request) -> bytes:
-        if not self._slots.acquire(timeout=self.limits.timeout):
-            raise QueryTimeout(f"the server is busy: no query slot became free within {self.limits.timeout:g} s")
-        try:
+        with self._gate.entered():
             kind, payload = _answer(self.store, request, self.limits.max_bytes)
-        finally:
-            self._slots.release()
         return _outcome(kind, payload, self.limits)
 
     def prewarm(self) -> None:
@@ -272,8 +304,8 @@ class DirectQueries:
         """Nothing to stop: the store's connections close with it."""
 
 
-def query_runner(store: Store, limits: Limits, size: int) -> QueryPool | DirectQueries:
+def query_runner(store: Store, limits: Limits, size: int, queue: int = 1) -> QueryPool | DirectQueries:
     """Killable child processes for an embedded store, direct calls for a remote one."""
     if isinstance(store, RemoteStore):
-        return DirectQueries(store, limits, size)
-    return QueryPool(store, limits, size)
+        return DirectQueries(store, limits, size, queue)
+    return QueryPool(store, limits, size, queue)

@@ -10,6 +10,7 @@ cached per store generation (freshness.py), so a page is rendered once per build
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 from flask import Blueprint, Response, render_template, request
@@ -44,6 +45,10 @@ class Rendered:
     cacheable: bool = True  # False: a 404 decided before this generation's release was rendered
 
 
+# What a path may hold to be part of an IRI: no C0 or C1 control, space, DEL, nor <>"{}|^`\ (RFC 3987 §2.2).
+_IRI_PATH = re.compile(r'[^\x00-\x20\x7f-\x9f<>"{}|^`\\]*')
+
+
 @bp.get("/")
 def home() -> Response:
     """The landing page: dimensions, cities and the endpoint (the base IRI itself names nothing)."""
@@ -53,6 +58,9 @@ def home() -> Response:
 @bp.get("/<path:path>")
 def resource(path: str) -> Response:
     context = registry_context()
+    if not _IRI_PATH.fullmatch(path):  # a control character, space, `<`… (RFC 3987 ipchar): no registry IRI has one
+        return error_response(404, "no registry IRI has this path: it holds a character no IRI may "
+                                   "(a control character, a space, or one of <>\"{}|^`\\)")
     iri, media_type = _resolve(context, path)
     negotiated = media_type is None
     if negotiated:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hmac
 import json
+import re
 from dataclasses import dataclass, field
 
 from flask import Blueprint, Request, Response, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import sparql as queries
 from ..store import StoreError
@@ -22,7 +24,7 @@ from .executor import QueryRefused, Request as QueryRequest
 from .negotiation import negotiate
 from .outbound import reaches_out
 from .pages import page_cache
-from ..querytext import query_form, with_using
+from ..querytext import iri_ref, nesting_depth, query_form, with_using
 
 bp = Blueprint("sparql", __name__)
 
@@ -58,6 +60,9 @@ DESCRIPTION = ["text/turtle", "text/html", "application/ld+json", "application/n
 RDFLIB_FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/n-triples": "nt",
                   "application/rdf+xml": "xml"}
 HTML_ROWS = 1000  # rows a results page shows; the page says so when there are more
+MAX_TEXT = 256 * 1024  # characters in a query or update; the registry's longest query has 5,400
+MAX_NESTING = 64  # levels of ( { [ in a query or update; the registry's deepest has 12
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # RFC 3986 §3.1
 
 
 class ProtocolError(Exception):
@@ -102,9 +107,27 @@ def _body_text(req: Request) -> str:
         raise ProtocolError(400, "the request body is not UTF-8 text") from None
 
 
+def _graphs(params, name: str) -> list[str]:
+    """A dataset parameter's IRIs (Protocol §2.1.4, §2.2.3), each an absolute IRI (RFC 3987), or 400 before
+    anything runs: the engine would fail on one, and a failure must not cost a query process."""
+    values = params.getlist(name)
+    for value in values:
+        try:
+            iri_ref(value)
+        except ValueError:
+            raise ProtocolError(400, f"{name} {value[:100]!r} is not an IRI") from None
+        if not _SCHEME.match(value):
+            raise ProtocolError(400, f"{name} {value[:100]!r} is not an absolute IRI (it has no scheme)")
+    return values
+
+
+def _query(text: str, params) -> Operation:
+    return Operation("query", text, _graphs(params, "default-graph-uri"), _graphs(params, "named-graph-uri"))
+
+
 def _update(text: str, params) -> Operation:
-    return Operation("update", text, using_graphs=params.getlist("using-graph-uri"),
-                     using_named_graphs=params.getlist("using-named-graph-uri"))
+    return Operation("update", text, using_graphs=_graphs(params, "using-graph-uri"),
+                     using_named_graphs=_graphs(params, "using-named-graph-uri"))
 
 
 def parse_operation(req: Request) -> Operation | None:
@@ -115,7 +138,7 @@ def parse_operation(req: Request) -> Operation | None:
         text = _one(req.args, "query")
         if text is None:
             return None
-        return Operation("query", text, req.args.getlist("default-graph-uri"), req.args.getlist("named-graph-uri"))
+        return _query(text, req.args)
     _check_charset(req)
     if req.mimetype == "application/x-www-form-urlencoded":  # §2.1.2, §2.2.1: everything in the body
         form = req.form
@@ -123,12 +146,12 @@ def parse_operation(req: Request) -> Operation | None:
         if query is not None and update is not None:
             raise ProtocolError(400, "a request carries either 'query' or 'update', not both")
         if query is not None:
-            return Operation("query", query, form.getlist("default-graph-uri"), form.getlist("named-graph-uri"))
+            return _query(query, form)
         if update is not None:
             return _update(update, form)
         raise ProtocolError(400, "the form has neither a 'query' nor an 'update' parameter")
     if req.mimetype == "application/sparql-query":  # §2.1.3: dataset parameters in the URL
-        return Operation("query", _body_text(req), req.args.getlist("default-graph-uri"), req.args.getlist("named-graph-uri"))
+        return _query(_body_text(req), req.args)
     if req.mimetype == "application/sparql-update":  # §2.2.2: dataset parameters in the URL
         return _update(_body_text(req), req.args)
     raise ProtocolError(415, "POST a query as application/x-www-form-urlencoded or application/sparql-query, "
@@ -141,6 +164,7 @@ def endpoint() -> Response:
         operation = parse_operation(request)
         if operation is None:
             return describe_service()
+        _check_size(operation.text)
         if operation.kind == "update":
             return run_update(operation)
         return run_query(operation)
@@ -148,10 +172,28 @@ def endpoint() -> Response:
         return error(exc.status, str(exc), exc.headers)
 
 
+def _check_size(text: str) -> None:
+    """Cheap to send, costly to parse: a very long text, or one nested deeper than any real query (the
+    engine's parser recurses per level, and 100,000 levels overflow its stack), is refused before it runs."""
+    if len(text) > MAX_TEXT:
+        raise ProtocolError(413, f"the query or update is {len(text):,} characters long; this endpoint takes at most {MAX_TEXT:,}")
+    depth = nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ProtocolError(400, f"the query or update nests {depth} levels of brackets; this endpoint takes at most {MAX_NESTING}")
+
+
+def _param(name: str) -> str | None:
+    """A request parameter, or None when the body cannot be read (too large: Flask answers that with 413)."""
+    try:
+        return request.values.get(name)
+    except RequestEntityTooLarge:
+        return None
+
+
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     """An error in the client's type (errors.py), for browsers the form again with the message; never a traceback."""
     if error_type(request.headers.get("Accept")) == "text/html":
-        page = render_template("sparql.html", error=message, status=status, **_form_context(request.values.get("query", "")))
+        page = render_template("sparql.html", error=message, status=status, **_form_context(_param("query") or ""))
         return Response(page, status, headers, mimetype="text/html")
     return error_response(status, message, headers)
 
@@ -193,7 +235,7 @@ def run_query(operation: Operation) -> Response:
         body = registry_context().queries.run(QueryRequest(
             operation.text, produce, tuple(operation.default_graphs), tuple(operation.named_graphs), request.base_url))
     except QueryRefused as exc:
-        raise ProtocolError(exc.status, str(exc)) from None
+        raise ProtocolError(exc.status, str(exc), getattr(exc, "headers", None)) from None
     if media_type == "text/html":
         return Response(_results_page(operation.text, body, graph_form), mimetype="text/html")
     return Response(body, mimetype=media_type)
@@ -279,7 +321,7 @@ def _form_context(text: str) -> dict:
 def cors(response: Response) -> Response:
     """CORS on every route (Fetch Standard §3.2), so browser tools such as YASGUI, and apps on other origins,
     can read queries, the description, the taxonomy, the catalogue and the linked data; updates excepted."""
-    if "update" in request.values or request.mimetype == "application/sparql-update":
+    if _param("update") is not None or request.mimetype == "application/sparql-update":
         return response  # updates stay same-origin
     response.headers["Access-Control-Allow-Origin"] = "*"
     if request.method == "OPTIONS":  # preflight: the methods the route takes (Flask's Allow)
