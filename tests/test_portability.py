@@ -30,6 +30,7 @@ REQUIRED = {
     "describe_ks_facets": {"concept": KPI},
     "describe_resource": {"resource": KPI},
     "describe_round": {"round": IRI.round("alesund", "2020-06")},
+    "count_submission_items": {"submission": IRI.submission("alesund", "2020-06")},
     "export_submission": {"submission": IRI.submission("alesund", "2020-06")},
     "find_city": {"key": Literal("alesund")},
     "list_city_items": {"city": CITY},

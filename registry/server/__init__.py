@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "max_result_bytes": 20 * 1024 * 1024,  # largest serialised result the endpoint returns
     "query_processes": 2,  # query processes per worker (each one a concurrent query)
     "query_memory": 2048,  # MiB of address space per query process: a runaway query ends there (503)
-    "query_queue": 1,  # queries that may wait for a busy query process, per worker; more get 503 + Retry-After
+    "query_wait": 1.0,  # seconds a query may wait for a busy query process; then 503 + Retry-After
     "allow_update": False,  # SPARQL Update, and then only with the bearer token below
     "update_token": None,
     "allow_service": False,  # SERVICE federation: makes the server fetch other servers
@@ -103,7 +103,7 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
         context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
     context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"],
                                                           options["query_memory"] * 2**20),
-                                   options["query_processes"], options["query_queue"])
+                                   options["query_processes"], options["query_wait"])
     weakref.finalize(app, context.close)  # a test's app, collected; serve closes it at worker exit
     app.extensions[EXTENSION] = context
     app.before_request(check_host)

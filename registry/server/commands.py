@@ -126,9 +126,6 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
     _check_address(host, port)
     isolated = _isolation(remote is None and not (allow_service or allow_load), require_isolation)
-    if threads <= query_processes + DEFAULTS["query_queue"]:  # a page must always find a free thread
-        threads = query_processes + DEFAULTS["query_queue"] + 1
-        click.echo(f"--threads {threads}: one more than the queries a worker runs and queues", err=True)
     token = os.environ.get(TOKEN_ENV, "")
     if allow_update and not token:
         raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")

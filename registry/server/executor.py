@@ -65,7 +65,7 @@ class ResultTooLarge(QueryRefused):
 
 
 class QueryBusy(QueryRefused):
-    """Every query process is busy and the queue is full: come back later (RFC 9110 §15.6.4, §10.2.3)."""
+    """No query process became free in time: come back later (RFC 9110 §15.6.4, Retry-After §10.2.3)."""
 
     status = 503
 
@@ -75,31 +75,25 @@ class QueryBusy(QueryRefused):
 
 
 class Gate:
-    """At most `size` queries run and `queue` wait, per worker; any more are turned away at once.
+    """At most `size` queries run per worker; one that finds them all busy waits at most `wait` seconds, then
+    is turned away with 503 and Retry-After.
 
-    A thread that waits for a query holds one of the worker's threads, so without a bound slow queries
-    would take them all and the pages, which need no query process, would wait behind them. With
-    `size + queue` below the worker's threads, a page always finds a thread."""
+    A thread that waits for a query holds one of the worker's threads, and a page, which needs no query
+    process, waits for a thread: an unbounded wait behind slow queries left pages waiting 13–17 s. Bounding
+    the wait bounds how long a page can wait for a thread, while a burst of quick queries still just queues."""
 
-    def __init__(self, size: int, queue: int, timeout: float) -> None:
+    def __init__(self, size: int, wait: float) -> None:
         self._slots = threading.BoundedSemaphore(size)
-        self._places = threading.BoundedSemaphore(size + queue)
-        self.timeout = timeout
+        self.wait = wait
 
     @contextmanager
     def entered(self) -> Iterator[None]:
-        if not self._places.acquire(blocking=False):
-            raise QueryBusy("the server is busy: every query process is in use and the queue is full", self.timeout)
+        if not self._slots.acquire(timeout=self.wait):
+            raise QueryBusy(f"the server is busy: no query process became free within {self.wait:g} s", 2 * self.wait)
         try:
-            if not self._slots.acquire(timeout=self.timeout):
-                raise QueryBusy(f"the server is busy: no query process became free within {self.timeout:g} s",
-                                self.timeout)
-            try:
-                yield
-            finally:
-                self._slots.release()
+            yield
         finally:
-            self._places.release()
+            self._slots.release()
 
 
 class QueryTooLarge(QueryRefused):
@@ -189,10 +183,10 @@ def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store
 class QueryPool:
     """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout."""
 
-    def __init__(self, store: Store, limits: Limits, size: int = 2, queue: int = 1) -> None:
+    def __init__(self, store: Store, limits: Limits, size: int = 2, wait: float = 1.0) -> None:
         self.limits, self.size = limits, size
         self._context, self._opener = opener_for(store)
-        self._gate = Gate(size, queue, limits.timeout)
+        self._gate = Gate(size, min(wait, limits.timeout))
         self._idle: list[_Child] = []
         self._live: set[_Child] = set()  # idle and busy, so close() can stop them all
         self._lock = threading.Lock()
@@ -284,9 +278,9 @@ class QueryPool:
 class DirectQueries:
     """Users' queries to a remote store, run in the calling thread; at most `size` at once per worker."""
 
-    def __init__(self, store: Store, limits: Limits, size: int = 2, queue: int = 1) -> None:
+    def __init__(self, store: Store, limits: Limits, size: int = 2, wait: float = 1.0) -> None:
         self.store, self.limits = store, limits
-        self._gate = Gate(size, queue, limits.timeout)
+        self._gate = Gate(size, min(wait, limits.timeout))
 
     def run(self, request: Request) -> bytes:
         with self._gate.entered():
@@ -304,8 +298,8 @@ class DirectQueries:
         """Nothing to stop: the store's connections close with it."""
 
 
-def query_runner(store: Store, limits: Limits, size: int, queue: int = 1) -> QueryPool | DirectQueries:
+def query_runner(store: Store, limits: Limits, size: int, wait: float = 1.0) -> QueryPool | DirectQueries:
     """Killable child processes for an embedded store, direct calls for a remote one."""
     if isinstance(store, RemoteStore):
-        return DirectQueries(store, limits, size, queue)
-    return QueryPool(store, limits, size, queue)
+        return DirectQueries(store, limits, size, wait)
+    return QueryPool(store, limits, size, wait)
