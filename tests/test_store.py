@@ -8,6 +8,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from registry.store import OxigraphStore, Payload, StoreError
+from registry.store.base import ResultTooLarge
 
 from .conftest import run_cli
 
@@ -42,3 +43,12 @@ def test_replace_graph_replaces(staged, iris):
     s.replace_graph(G, staged[iris.g_ontology])
     s.replace_graph(G, staged[iris.g_sdg])
     assert s.count(G) == len(staged[iris.g_sdg])
+
+
+def test_a_result_is_stopped_as_soon_as_it_passes_the_size_limit():
+    """Ten million solutions (about 2 GB of SPARQL JSON) are never written: the buffer refuses byte 100,001."""
+    values = " ".join(f"VALUES ?{v} {{ 0 1 2 3 4 5 6 7 8 9 }}" for v in "abcdefg")
+    store = OxigraphStore()
+    with pytest.raises(ResultTooLarge):
+        store.query_bytes(f"SELECT * WHERE {{ {values} }}", "application/sparql-results+json", max_bytes=100_000)
+    assert store.query_bytes("SELECT * WHERE { VALUES ?a { 1 } }", "text/csv", max_bytes=100_000) == b"a\r\n1\r\n"

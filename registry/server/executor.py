@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from ..store.base import ResultTooLarge as OversizeResult
 from ..store import OxigraphStore, RemoteStore, Store, StoreError, StoreTimeout
 
 
@@ -105,7 +106,9 @@ class QueryTooLarge(QueryRefused):
 def _answer(store: Store, request: Request, max_bytes: int) -> tuple[str, Any]:
     try:
         body = store.query_bytes(request.text, request.media_type, default_graphs=list(request.default_graphs),
-                                 named_graphs=list(request.named_graphs), base_iri=request.base_iri)
+                                 named_graphs=list(request.named_graphs), base_iri=request.base_iri, max_bytes=max_bytes)
+    except OversizeResult:
+        return "too_large", f"more than {max_bytes}"
     except StoreTimeout as exc:
         return "timeout", str(exc)
     except StoreError as exc:

@@ -36,6 +36,14 @@ class StoreError(RuntimeError):
     """The store could not do what was asked; the message names the store and the cause."""
 
 
+class ResultTooLarge(StoreError):
+    """A serialised result passed the size its caller allows; serialisation stopped there."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the result is larger than {limit} bytes")
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class Payload:
     """Serialised RDF on its way into a graph (a file, an upload, a generated dump)."""
@@ -119,10 +127,13 @@ class Store(ABC):
     def query_bytes(
         self, query: str | QueryFile, media_type: str, bindings: Bindings = None,
         default_graphs: list[str] | None = None, named_graphs: list[str] | None = None, base_iri: str | None = None,
+        max_bytes: int | None = None,
     ) -> bytes:
         """Run a query and return its results serialised as `media_type` (for the endpoint); relative IRIs in
-        it resolve against `base_iri` (Query §4.1.1.1), which the endpoint sets to its own URL."""
-        return self._query_bytes(query_text(query, bindings), media_type, default_graphs, named_graphs, base_iri)
+        it resolve against `base_iri` (Query §4.1.1.1), which the endpoint sets to its own URL. A backend may
+        stop with ResultTooLarge as soon as the result passes `max_bytes`; the caller checks the size anyway."""
+        return self._query_bytes(query_text(query, bindings), media_type, default_graphs, named_graphs, base_iri,
+                                 max_bytes)
 
     @abstractmethod
     def _select(self, text: str) -> list[Row]: ...
@@ -134,7 +145,7 @@ class Store(ABC):
     def _construct(self, text: str) -> Graph: ...
 
     @abstractmethod
-    def _query_bytes(self, text: str, media_type: str, default_graphs, named_graphs, base_iri) -> bytes: ...
+    def _query_bytes(self, text: str, media_type: str, default_graphs, named_graphs, base_iri, max_bytes) -> bytes: ...
 
     # -- writes ----------------------------------------------------------------------
     @abstractmethod

@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from ..querytext import has_dataset_clause
-from .base import STAGING, GraphData, Payload, Row, Store, StoreError, insert_data
+from .base import STAGING, GraphData, Payload, ResultTooLarge, Row, Store, StoreError, insert_data
 from .files import exchange_directories
 
 _RDF_FORMATS = {
@@ -71,6 +71,26 @@ def memo_to_rdflib() -> Callable[[ox.NamedNode | ox.Literal | ox.BlankNode], obj
     return convert
 
 
+class _BoundedBuffer:
+    """A write-only buffer that raises ResultTooLarge instead of growing past `limit` bytes (None: no limit)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit, self.size, self._parts = limit, 0, []
+
+    def write(self, data) -> int:
+        self.size += len(data)
+        if self.limit is not None and self.size > self.limit:
+            raise ResultTooLarge(self.limit)
+        self._parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the bytes are kept."""
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._parts)
+
+
 class OxigraphStore(Store):
     """Oxigraph through pyoxigraph; `path=None` keeps the dataset in memory."""
 
@@ -121,7 +141,10 @@ class OxigraphStore(Store):
         data = self._run(text).serialize(format=ox.RdfFormat.N_TRIPLES)
         return Graph().parse(data=data or b"", format="nt")
 
-    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None, base_iri=None) -> bytes:
+    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None, base_iri=None,
+                     max_bytes: int | None = None) -> bytes:
+        """Oxigraph writes into a buffer that refuses to grow past `max_bytes`; evaluation is lazy, so it
+        stops there too, and an oversized result costs no more memory than the limit."""
         kwargs = {"base_iri": base_iri} if base_iri else {}
         if default_graphs:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -131,10 +154,14 @@ class OxigraphStore(Store):
         graph_result = isinstance(result, ox.QueryTriples)
         if not graph_result and media_type not in _RESULT_FORMATS:
             raise StoreError(f"unsupported results media type {media_type}")
+        buffer = _BoundedBuffer(max_bytes)
         try:  # solutions are computed while they are written: evaluation errors surface here
-            return result.serialize(format=rdf_format(media_type) if graph_result else _RESULT_FORMATS[media_type]) or b""
+            result.serialize(buffer, format=rdf_format(media_type) if graph_result else _RESULT_FORMATS[media_type])
+        except ResultTooLarge:
+            raise
         except (OSError, RuntimeError, ValueError) as exc:
             raise StoreError(f"query failed on {self.description}: {exc}") from exc
+        return buffer.getvalue()
 
     def update(self, text: str, base_iri: str | None = None) -> None:
         try:

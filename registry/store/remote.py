@@ -120,7 +120,8 @@ class RemoteStore(Store):
             graph.add(tuple(to_rdflib(t) for t in triple))
         return graph
 
-    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None, base_iri=None) -> bytes:
+    def _query_bytes(self, text, media_type, default_graphs=None, named_graphs=None, base_iri=None,
+                     max_bytes=None) -> bytes:  # the whole answer is read anyway: the caller checks its size
         """Re-serialised here, so the endpoint's answers carry the same canonical terms as the embedded store's."""
         text = with_base(text, base_iri)
         if query_form(text) in ("CONSTRUCT", "DESCRIBE"):  # asked for by form: Virtuoso would send triples as JSON
