@@ -124,13 +124,13 @@ def test_catalog_after_a_write_does_not_wait_for_the_new_release(tmp_path, stage
     store = OxigraphStore(path)
     gate, renders = threading.Event(), []
 
-    def render(*args, **kwargs):
-        renders.append(args)
+    def render(store, iris):  # as catalog._render_aside, in this process, held on `gate` after the first
+        renders.append(store)
         if len(renders) > 1:
             gate.wait()
-        return render_release(*args, **kwargs)
+        return render_release(store, iris)
 
-    monkeypatch.setattr(catalog_module, "render_release", render)
+    monkeypatch.setattr(catalog_module, "_render_aside", render)
     app = create_app(Settings(StoreConfig(path)), store=store, recheck_interval=0, query_processes=1)
     client = app.test_client()
     before = client.get("/catalog.ttl").data  # the worker's first reader: nothing older, it waits

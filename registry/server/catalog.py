@@ -6,16 +6,20 @@ or HTML by Accept (RFC 9110 §12.5.1), or by a .ttl / .jsonld / .html suffix. Th
 served at their download URLs (/release/…), and the IRIs the catalogue mints (the catalogue, its datasets,
 distributions, the agent, the service) dereference to the document that describes them.
 
-Rendering a release takes seconds (every dump is serialised to know its size and checksum), so it is
-done in the background as soon as a worker sees a new store generation; until it is done, readers get
-the previous generation's release rather than wait (stale-while-revalidate, RFC 5861 §3). Only a
-worker's very first reader, with nothing older to give, waits for it.
+Rendering a release takes seconds of CPU (every dump is serialised to know its size and checksum), so a
+worker renders one only once it is asked for (a document, a file, an unknown IRI that the catalogue may
+mint), and then again in the background as soon as it sees a new store generation; until that is done,
+readers get the previous generation's release rather than wait (stale-while-revalidate, RFC 5861 §3). Only
+a worker's very first reader of a document, with nothing older to give, waits for it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing as mp
+import os
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from collections import defaultdict
 
 from flask import Blueprint, Response, abort, current_app, render_template_string, request, url_for
@@ -23,6 +27,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
 from ..publish import CHECKSUMS, Release, default_download_base, file_kind, render_release, serialisations
+from ..store import OxigraphStore
 from . import RegistryContext, registry_context
 from .errors import error_response
 from .negotiation import negotiate
@@ -85,12 +90,13 @@ class Releases:
             raise self.error or RuntimeError("the release could not be rendered")
         return self.done[1]
 
-    def refresh(self, context: RegistryContext) -> None:
-        """Start rendering a new generation's release (called on every request: cheap when nothing changed)."""
+    def refresh(self, context: RegistryContext, first: bool = False) -> None:
+        """Start rendering a new generation's release, if one was rendered before (or `first`); called on every
+        request, so cheap when nothing changed. A worker nobody asked for a release renders none."""
         if context.generation is None:
             return
         with self._lock:
-            if self.done is None or self.done[0] != context.generation:
+            if (self.done is not None or first) and (self.done is None or self.done[0] != context.generation):
                 self._start(context)
 
     def _start(self, context: RegistryContext) -> threading.Event:
@@ -104,7 +110,7 @@ class Releases:
 
     def _render(self, store, iris, generation: str, finished: threading.Event) -> None:
         try:
-            release = render_release(store, iris, default_download_base(iris))
+            release = _render_aside(store, iris)
             with self._lock:
                 self.done, self.error = (generation, release), None
         except Exception as exc:  # a reader waiting for it reports it; the next generation tries again
@@ -117,9 +123,28 @@ class Releases:
             finished.set()
 
 
-def releases(app=None) -> Releases:
-    """The app's (a worker's) releases; `serve` starts the first rendering as the worker boots."""
-    return (app or current_app).extensions.setdefault("kpi_registry_releases", Releases())
+def _render_aside(store, iris) -> Release:
+    """The release, rendered by a spawned process at a lower priority (nice 10, read-only over the store's
+    directory) so that its seconds of CPU neither hold this worker's GIL nor slow the users' queries. A
+    remote store's release is rendered here: the server does the querying."""
+    path = getattr(store, "path", None)
+    if path is None:
+        return render_release(store, iris, default_download_base(iris))
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=os.nice, initargs=(10,)) as pool:
+        return pool.submit(_render_at, path, iris).result()
+
+
+def _render_at(path, iris) -> Release:
+    store = OxigraphStore(path, read_only=True)
+    try:
+        return render_release(store, iris, default_download_base(iris))
+    finally:
+        store.close()
+
+
+def releases() -> Releases:
+    """The app's (a worker's) releases."""
+    return current_app.extensions.setdefault("kpi_registry_releases", Releases())
 
 
 @bp.before_app_request
@@ -142,9 +167,11 @@ def describing_document(iri: str) -> str | None:
     """The path of the document (/catalog or /.well-known/void) in which the release mints `iri` (a subject
     there, its fragment aside: RFC 3986 §3.5), for a 303 to it (Cool URIs for the Semantic Web §4.3). It
     looks in the newest release rendered and never waits for one: an unknown IRI must not take seconds to
-    answer 404. So until a worker's first release is done (it starts rendering as the worker boots), and on
-    a store with no generation (in memory, remote without a cache), where none is kept, the answer is None."""
+    answer 404. So until a worker's first release is done (the first such lookup starts it), and on a store
+    with no generation (in memory, remote without a cache), where none is kept, the answer is None (and
+    the 404 is not cached: linked_data.py asks release_is_current)."""
     context = registry_context()
+    releases().refresh(context, first=True)
     done = releases().done if context.generation is not None else None
     if done is None:
         return None

@@ -22,7 +22,6 @@ from gunicorn.app.base import BaseApplication
 from ..cli_common import Fatal, ready_store, store_options
 from ..config import Settings
 from . import DEFAULTS, EXTENSION, create_app
-from .catalog import releases
 from .outbound import can_isolate, isolate
 
 TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
@@ -86,7 +85,6 @@ class _Gunicorn(BaseApplication):
     def load(self):
         app = create_app(self.settings, **self.options)
         app.extensions[EXTENSION].queries.prewarm()  # the first query should not wait for a process to start
-        releases(app).refresh(app.extensions[EXTENSION])  # nor the first reader of /catalog for the release
         return app
 
 
