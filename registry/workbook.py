@@ -266,7 +266,7 @@ def _rows(path: Path, sheet) -> tuple[list[str], list[tuple[int, dict]]]:
             except _Refused as exc:
                 texts.append("")
                 if number == 1 or (index < len(header) and header[index] in COLUMNS):
-                    refused.append(f"{get_column_letter(index + 1)}{number} ({exc})")
+                    refused.append((f"{get_column_letter(index + 1)}{number}", str(exc)))
         while texts and not texts[-1]:
             texts.pop()
         if number == 1:
@@ -277,8 +277,9 @@ def _rows(path: Path, sheet) -> tuple[list[str], list[tuple[int, dict]]]:
             record[None] = texts[len(header):]
         records.append((number, record))
     if refused:
-        more = f"; and {len(refused) - 1} more: {', '.join(refused[1:6])}" * (len(refused) > 1)
-        raise DataError(f"{path}:{SHEET}!{refused[0]}{more}{'…' * (len(refused) > 6)}")
+        (first, why), others = refused[0], [cell for cell, _ in refused[1:]]
+        more = f" (and {len(others)} more: {', '.join(others[:5])}{'…' * (len(others) > 5)})" if others else ""
+        raise DataError(f"{path}:{SHEET}!{first}: {why}{more}")
     return header, records
 
 
