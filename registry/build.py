@@ -44,15 +44,10 @@ def parse_ontology(directory: Path | None = None) -> Graph:
     return g
 
 
-def shipped_catalogue(iris: IRIs) -> Catalogue:
-    """The data points as `ontology/` and `data/` define them, without a store: what the submission
-    template needs, so writing one never waits for (or creates) a store."""
-    return shipped_catalogue_graph(iris)[0]
-
-
 def shipped_catalogue_graph(iris: IRIs) -> tuple[Catalogue, Graph]:
-    """The shipped data points and the catalogue graph they come from, which states more of each (its
-    admissible range, for the workbook template)."""
+    """The data points as `ontology/` and `data/` define them, without a store: what the submission
+    template needs, so writing one never waits for (or creates) a store; and the catalogue graph they
+    come from, which states more of each (its admissible range, for the workbook template)."""
     ontology, (_, index) = parse_ontology(), build_sdg(iris)
     catalogue = build_catalogue(iris, index)
     return Context.from_graphs(iris, ontology, catalogue).catalogue, catalogue

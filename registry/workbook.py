@@ -320,6 +320,9 @@ def number_text(value: int | float, number_format: str) -> str:
     return format(number, f".{max(wanted, held)}f")
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
+    """The first error of the chain: openpyxl wraps a part's error in one that says only which part."""
+    while exc.__cause__ or exc.__context__:
+        exc = exc.__cause__ or exc.__context__
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message[:200]}" if message else type(exc).__name__

@@ -186,11 +186,8 @@ def test_a_file_that_is_no_workbook_to_read_exits_2_in_one_line(name, content, m
 
 
 def test_a_damaged_workbook_part_exits_2_in_one_line(template, built, tmp_path):
-    damaged = tmp_path / "damaged.xlsx"
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(damaged, "w") as target:
-        for member in source.infolist():
-            data = source.read(member)
-            target.writestr(member, data[: len(data) // 2] if member.filename.endswith("sheet1.xml") else data)
+    damaged = repacked(template, tmp_path / "damaged.xlsx",
+                       lambda name, data: data[: len(data) // 2] if name.endswith("sheet1.xml") else data)
     proc = run_cli("validate", str(damaged), "--city", "alesund", "--round", "2020-06", "--store", str(built),
                    check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
@@ -206,6 +203,40 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked(template, built, tmp_path):
     proc = run_cli("validate", str(bomb), "--city", "alesund", "--round", "2020-06", "--store", str(built),
                    check=False)
     assert proc.returncode == 2 and "unpacks to" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def repacked(template: Path, out: Path, change) -> Path:
+    """The template's zip archive with `change(name, data)` → data (or None to drop) applied to each member."""
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            data = change(member.filename, source.read(member))
+            if data is not None:
+                target.writestr(member.filename, data)
+    return out
+
+
+def test_macros_and_dtd_entities_are_refused_unread(template, built, tmp_path):
+    with_macros = repacked(template, tmp_path / "macros.xlsx", lambda name, data: data)
+    with zipfile.ZipFile(with_macros, "a") as archive:
+        archive.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0 a VBA project")
+    laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+    entities = repacked(template, tmp_path / "entities.xlsx",  # the sheet's XML with a DTD declaring entities
+                        lambda name, data: laughs + data if name.endswith("sheet1.xml") else data)
+    for path, message, env in ((with_macros, "holds macros (vbaProject.bin)", None),
+                               (entities, "EntitiesForbidden", None),  # defusedxml refuses the declarations
+                               (entities, "defusedxml is not in use", {"OPENPYXL_DEFUSEDXML": "False"})):
+        proc = run_cli("validate", str(path), "--city", "alesund", "--round", "2020-06", "--store", str(built),
+                       check=False, env=env)
+        assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_the_blank_workbook_does_not_wipe_a_round(template, built, tmp_path):
+    store = store_copy(built, tmp_path, "store")
+    before = run_cli("export", "--store", str(store)).stdout
+    proc = run_cli("import", str(template), "--city", "alesund", "--round", "2020-06", "--store", str(store),
+                   check=False)
+    assert proc.returncode == 2 and "holds no submission item" in proc.stderr
+    assert run_cli("export", "--store", str(store)).stdout == before
 
 
 def test_rows_beyond_the_limit_are_refused(template, built, tmp_path):
