@@ -44,11 +44,13 @@ def parse_ontology(directory: Path | None = None) -> Graph:
     return g
 
 
-def shipped_catalogue(iris: IRIs) -> Catalogue:
+def shipped_catalogue_graph(iris: IRIs) -> tuple[Catalogue, Graph]:
     """The data points as `ontology/` and `data/` define them, without a store: what the submission
-    template needs, so writing one never waits for (or creates) a store."""
+    template needs, so writing one never waits for (or creates) a store; and the catalogue graph they
+    come from, which states more of each (its admissible range, for the workbook template)."""
     ontology, (_, index) = parse_ontology(), build_sdg(iris)
-    return Context.from_graphs(iris, ontology, build_catalogue(iris, index)).catalogue
+    catalogue = build_catalogue(iris, index)
+    return Context.from_graphs(iris, ontology, catalogue).catalogue, catalogue
 
 
 def stage(iris: IRIs, progress: Progress = lambda _: None) -> dict[URIRef, Graph]:

@@ -32,7 +32,7 @@ from .userfiles import FORMATS as RDF_FORMATS
 from .tables import DataError, read_table
 from .validate import Report
 
-SUFFIXES = (".csv", *RDF_FORMATS)
+SUFFIXES = (".csv", ".xlsx", *RDF_FORMATS)
 Progress = Callable[[int, int], None]  # (submissions validated, total)
 
 

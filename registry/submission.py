@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,6 +34,7 @@ STATUS = {"reported": KPI.Reported, "not_reported": KPI.NotReported}
 VERIFICATION = {"verified": KPI.Verified, "not_verified": KPI.NotVerified}
 ASSURANCE = {"limited": KPI.LimitedAssurance, "reasonable": KPI.ReasonableAssurance}
 BOOLEANS = {"yes": "true", "no": "false", "ja": "true", "nei": "false", "true": "true", "false": "false"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")  # all read by registry/workbook.py, which refuses all but .xlsx
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f]+")
 
 
@@ -107,6 +108,7 @@ class Problem:
     focus: str | None = None
     kpi: str | None = None
     data_point: str | None = None
+    cell: str | None = None  # in a workbook, the cell the finding is about: `Submission!G12`
 
     def as_dict(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -122,6 +124,26 @@ class Staged:
     source: str
     lines: dict[URIRef, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    sheet: str | None = None  # the worksheet a workbook's rows come from; None for CSV and RDF
+    header: tuple[str, ...] = ()  # the sheet's header, which places each column
+
+    def cell(self, line: int | None, column: str | int | None = None) -> str | None:
+        """A workbook cell (`Submission!G12`) by template column name or 1-based index; None outside a
+        workbook, where the line alone names the place. A finding about a whole row names its key cell."""
+        if self.sheet is None or line is None:
+            return None
+        from openpyxl.utils import get_column_letter  # a workbook was read, so openpyxl is loaded already
+        index = column if isinstance(column, int) else (
+            self.header.index(column) + 1 if column in self.header else self.header.index("data_point_id") + 1)
+        return f"{self.sheet}!{get_column_letter(index)}{line}"
+
+    def at(self, line: int) -> str:
+        """`file:line` for a CSV; `file:Sheet!1:1` (the row) in a workbook."""
+        return f"{self.source}:{self.sheet}!{line}:{line}" if self.sheet else f"{self.source}:{line}"
+
+    def where(self, line: int | None, column: str | int, data_point: str | None = None) -> dict:
+        """The Problem fields that locate a finding about `column` of the row at `line`."""
+        return {"file": self.source, "line": line, "cell": self.cell(line, column), "data_point": data_point}
 
 
 def check_ids(city: str, round_id: str) -> None:
@@ -269,26 +291,31 @@ def parse_csv(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id
     text = read_csv_text(path)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
-        return _parse_rows(reader, path, iris, catalogue, city, round_id, info)
+        header = reader.fieldnames or []
     except csv.Error as exc:
         raise DataError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
+    return parse_rows(Staged(city, round_id, new_graph(), str(path)), header, _records(reader, path),
+                      iris, catalogue, info)
 
 
-def _parse_rows(reader: csv.DictReader, path: Path, iris: IRIs, catalogue: Catalogue, city: City,
-                round_id: str, info: RoundInfo | None) -> Staged:
-    staged = Staged(city, round_id, new_graph(), str(path))
-    header = _check_header(reader.fieldnames or [], path, staged)
-    round_graph(staged.graph, iris, city, round_id, info)
+def parse_rows(staged: Staged, header: list[str], records: Iterable[tuple[int, dict]], iris: IRIs,
+               catalogue: Catalogue, info: RoundInfo | None) -> Staged:
+    """The template's rows, from a CSV file or a workbook's sheet, into `staged`: one reading of the rows
+    for both forms. A record maps the header's names to cells, and None to the cells beyond the header
+    (as csv.DictReader does)."""
+    _check_header(header, staged)
+    round_graph(staged.graph, iris, staged.city, staged.round_id, info)
     seen: dict[str, int] = {}
-    for line, row in _records(reader, path):
+    for line, row in records:
         if None in row:
-            staged.problems.append(Problem("CSV-1", f"row has {len(header) + len(row[None])} cells, the header {len(header)}", file=str(path), line=line))
+            staged.problems.append(Problem("CSV-1", f"row has {len(header) + len(row[None])} cells, the header "
+                                                    f"{len(header)}", **staged.where(line, len(header) + 1)))
             continue
         _row(staged, iris, catalogue, {k: (row.get(k) or "").strip() for k in COLUMNS}, line, seen)
     return staged
 
 
-def _check_header(header: list[str], path: Path, staged: Staged) -> list[str]:
+def _check_header(header: list[str], staged: Staged) -> None:
     """The template's columns must all be there, in any order; a column the template lacks is ignored,
     with a warning (CSV-5), since a city may keep its own working columns beside the template's."""
     missing = [c for c in COLUMNS if c not in header]
@@ -296,13 +323,14 @@ def _check_header(header: list[str], path: Path, staged: Staged) -> list[str]:
     if missing or doubled:
         detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
                                          doubled and f"repeated {', '.join(doubled)}"]))
-        raise DataError(f"{path}:1: wrong header ({detail}); the template's columns are {','.join(COLUMNS)}")
+        raise DataError(f"{staged.at(1)}: wrong header ({detail}); the template's columns are {','.join(COLUMNS)}")
+    staged.header = tuple(header)
     for number, name in enumerate(header, start=1):
         if name not in COLUMNS:
             label = f"unknown column {name!r}" if name.strip() else f"column {number} has no name"
             staged.problems.append(Problem("CSV-5", f"{label}: ignored (the template's columns are "
-                                                    f"{', '.join(COLUMNS)})", "Warning", str(path), 1))
-    return header
+                                                    f"{', '.join(COLUMNS)})", "Warning",
+                                           **staged.where(1, number)))
 
 
 def _records(reader: csv.DictReader, path: Path) -> Iterator[tuple[int, dict]]:
@@ -344,27 +372,31 @@ def _described_as(entry: Entry, row: dict[str, str]) -> list[tuple[str, str, str
 
 
 def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], line: int, seen: dict[str, int]) -> None:
-    where = {"file": staged.source, "line": line, "data_point": row["data_point_id"] or None}
+    def where(column: str) -> dict:
+        return staged.where(line, column, row["data_point_id"] or None)
+
     status = row["status"].lower()
     if not any(row[c] for c in ("value", "status", "verification", "note", "source")):
         return  # a blank row: not part of this submission
     if not status and row["value"]:
         status = "reported"
     if status not in STATUS:
-        staged.problems.append(Problem("CSV-2", f"status {row['status']!r}: must be reported or not_reported", **where))
+        staged.problems.append(Problem("CSV-2", f"status {row['status']!r}: must be reported or not_reported", **where("status")))
         return
     if row["verification"] and row["verification"].lower() not in VERIFICATION:
-        staged.problems.append(Problem("CSV-3", f"verification {row['verification']!r}: must be verified, not_verified or empty", **where))
+        staged.problems.append(Problem("CSV-3", f"verification {row['verification']!r}: must be verified, not_verified or empty",
+                                       **where("verification")))
         return
     dp_id = row["data_point_id"]
     entry = catalogue.entries.get(dp_id)
     refused = row["value"] and (entry is None or entry.datatype != XSD.boolean) and number_problem(row["value"])
     if refused:
-        staged.problems.append(Problem("NUM-1", f"value {_shown(row['value'])}: {refused}", **where))
+        staged.problems.append(Problem("NUM-1", f"value {shown(row['value'])}: {refused}", **where("value")))
         return
     for column, cell, expected in _described_as(entry, row) if entry else ():
         staged.problems.append(Problem("CSV-4", f"{column} {cell!r} is not that of data point {dp_id}: "
-                                                f"the catalogue has {expected!r} (correct it or leave it empty)", **where))
+                                                f"the catalogue has {expected!r} (correct it or leave it empty)",
+                                       **where(column)))
     item = iris.observation(staged.city.slug, staged.round_id, quote(dp_id, safe="-._~") or "missing-id")
     if dp_id in seen:  # RDF would merge the two rows into one node: keep them apart for rule SUB-1
         item = URIRef(f"{item}-duplicate-line-{line}")
@@ -373,9 +405,16 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
     _item(staged.graph, iris, staged, item, entry, dp_id, row, status)
 
 
-def _shown(cell: str, limit: int = 40) -> str:
+def shown(cell: str, limit: int = 40) -> str:
     """A cell quoted for a message, cut short: the message stays one line however long the cell is."""
     return repr(cell if len(cell) <= limit else cell[:limit] + "…")
+
+
+# The template column each property of an item is read from (`_item`): a finding about the property names
+# that column's cell in a workbook.
+COLUMN_OF = {KPI.dataPoint: "data_point_id", KPI.unit: "unit", KPI.value: "value", SDMX_ATTRIBUTE.decimals: "value",
+             KPI.reportingStatus: "status", KPI.verificationStatus: "verification", KPI.reason: "note",
+             RDFS.comment: "note", DCTERMS.source: "source"}
 
 
 def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | None, dp_id: str,
@@ -417,8 +456,12 @@ def parse_rdf(path: Path, iris: IRIs, city: City, round_id: str) -> Staged:
 
 def parse_submission(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
                      info: RoundInfo | None = None) -> Staged:
-    if path.suffix.lower() == ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         return parse_csv(path, iris, catalogue, city, round_id, info)
+    if suffix in WORKBOOK_SUFFIXES:
+        from .workbook import parse_workbook  # openpyxl is loaded only for a workbook
+        return parse_workbook(path, iris, catalogue, city, round_id, info)
     return parse_rdf(path, iris, city, round_id)
 
 
@@ -459,7 +502,7 @@ def write_csv(rows: list[dict[str, str]], handle) -> None:
 
 # CSVW (W3C Metadata Vocabulary for Tabular Data) description of the template, so the format
 # documents itself: column names, titles, datatypes and what each column means.
-_COLUMN_DOCS = {
+COLUMN_DOCS = {
     "data_point_id": ("Data point id", "string", True, "Key of the U4SSC data point (docs/conventions.md); do not change"),
     "kpi_code": ("KPI code", "string", True, "U4SSC code as printed, e.g. EC: ICT: ICT: 1C"),
     "kpi_name": ("KPI", "string", True, "Name of the KPI"),
@@ -484,7 +527,7 @@ def template_metadata(csv_name: str) -> dict:
             "primaryKey": "data_point_id",
             "columns": [
                 {"name": name, "titles": title, "datatype": datatype, "required": required, "dc:description": doc}
-                for name, (title, datatype, required, doc) in _COLUMN_DOCS.items()
+                for name, (title, datatype, required, doc) in COLUMN_DOCS.items()
             ],
         },
     }

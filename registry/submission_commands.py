@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
-from .build import shipped_catalogue
+from .build import shipped_catalogue_graph
 from .bulk_import import import_directory
 from .cli_common import Fatal, Refused, err, ready_store, store_options, validation_bar
 from .config import Settings
@@ -16,7 +16,7 @@ from . import sparql
 from .ingest import Context, find_city, import_submission, new_city, validate_file
 from .namespaces import CITY_SLUG, ROUND_ID
 from .output import to_json
-from .submission import Catalogue, City, export_rows, template_metadata, write_csv
+from .submission import WORKBOOK_SUFFIXES, Catalogue, City, export_rows, template_metadata, write_csv
 from .validate import Report, format_text
 
 EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "application/n-quads", "nt": "application/n-triples"}
@@ -28,11 +28,19 @@ EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "ap
 def template(settings: Settings, out: Path | None) -> None:
     """Write the submission template: one CSV row per data point, value columns empty.
 
-    With --out, its CSVW metadata (FILE.csv-metadata.json) is written beside it. The template comes from the
-    catalogue shipped with the registry; no store is opened.
+    With --out FILE.csv, its CSVW metadata (FILE.csv-metadata.json) is written beside it; with --out
+    FILE.xlsx, the template is an Excel workbook (descriptive columns locked, drop-down lists, typed value
+    cells, an Instructions sheet). The template comes from the catalogue shipped with the registry; no
+    store is opened.
     """
-    rows = shipped_catalogue(settings.iris).template_rows()
-    _write_rows(rows, out)
+    catalogue, graph = shipped_catalogue_graph(settings.iris)
+    if out and out.suffix.lower() in WORKBOOK_SUFFIXES:
+        if out.suffix.lower() != ".xlsx":
+            raise Fatal(f"{out}: the workbook template is written as an Excel Workbook (.xlsx)")
+        from .workbook import admissible_ranges, write_template  # openpyxl is loaded only for a workbook
+        write_template(out, catalogue, admissible_ranges(graph, catalogue))
+        return
+    _write_rows(catalogue.template_rows(), out)
     if out:
         meta = out.with_name(out.name + "-metadata.json")
         meta.write_text(to_json(template_metadata(out.name)) + "\n", encoding="utf-8")
@@ -90,7 +98,7 @@ def _print_reports(reports: list[Report], fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def import_cmd(settings: Settings, file: Path, city: str | None, round_id: str | None, name: str | None,
                municipality: str | None, workers: int | None, replace_with_empty: bool, fmt: str) -> None:
-    """Validate a submission (CSV template, Turtle or JSON-LD) and store it if it conforms.
+    """Validate a submission (CSV or workbook template, Turtle or JSON-LD) and store it if it conforms.
 
     The city's graph for that round is replaced atomically; a submission that does not conform
     leaves the store exactly as it was (exit 1).

@@ -20,7 +20,7 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
 from .namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, slug
-from .submission import ASSURANCE, MAX_DIGITS, Problem, Staged, number_problem
+from .submission import ASSURANCE, COLUMN_OF, MAX_DIGITS, Problem, Staged, number_problem
 
 Check = Callable[[Node], str | None]
 
@@ -138,10 +138,11 @@ def model_problems(iris: IRIs, staged: Staged) -> list[Problem]:
 
 
 def _problem(rule: str, triples: list[tuple[Node, Node, Node]], reason: str, staged: Staged) -> Problem:
-    s = triples[0][0]
+    s, p = triples[0][0], triples[0][1]
+    line = staged.lines.get(s)
     more = f" (and {len(triples) - 1} more triple{'s' * (len(triples) > 2)} about it)" if len(triples) > 1 else ""
-    return Problem(rule, f"{_triple(*triples[0])}{more}: {reason}", file=staged.source, line=staged.lines.get(s),
-                   focus=str(s))
+    return Problem(rule, f"{_triple(*triples[0])}{more}: {reason}", file=staged.source, line=line,
+                   focus=str(s), cell=staged.cell(line, COLUMN_OF.get(p, "data_point_id")))
 
 
 def _outside(s: Node, staged: Staged, own: Own) -> str:

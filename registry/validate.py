@@ -22,7 +22,7 @@ from rdflib.namespace import SKOS
 from .namespaces import IRIs, KPI, SH
 from .resources import asset_dir
 from .store import Store
-from .submission import Problem, Staged
+from .submission import COLUMN_OF, Problem, Staged
 
 SUBMISSION_SHAPES = ("observation.ttl", "submission.ttl")
 
@@ -138,9 +138,10 @@ def _problem(results: Graph, result, data: Graph, staged: Staged, shapes_graph: 
     severity = severity_of(results, result)
     dp = data.value(focus, KPI.dataPoint) or _as_datapoint(data, value)
     kpi = data.value(dp, KPI.ofKPI) if dp is not None else _as_kpi(data, value)
+    line = staged.lines.get(focus)
     return Problem(
         rule=str(rule or message.split(":", 1)[0]), message=message, severity=severity, file=staged.source,
-        line=staged.lines.get(focus), focus=str(focus),
+        line=line, focus=str(focus), cell=staged.cell(line, COLUMN_OF.get(results.value(result, SH.resultPath))),
         kpi=str(data.value(kpi, SKOS.notation)) if kpi is not None and data.value(kpi, SKOS.notation) else None,
         data_point=str(data.value(dp, KPI.key) or str(dp).rsplit("/", 1)[-1]) if dp is not None else None,
     )
@@ -168,6 +169,6 @@ def format_text(reports: list[Report]) -> str:
             kpi = next((p.kpi for p in problems if p.kpi), None)
             lines.append(f"  {dp}" + (f"  [{kpi}]" if kpi else ""))
             for p in problems:
-                where = f"{p.file}:{p.line}" if p.line else (p.focus or p.file)
+                where = f"{p.file}:{p.cell or p.line}" if p.line else (p.focus or p.file)
                 lines.append(f"    {p.severity.lower():9} {p.rule:7} {where}: {p.message}")
     return "\n".join(lines)
