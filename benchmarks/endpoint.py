@@ -93,6 +93,8 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _milliseconds(text: str) -> float:
+    if text == "inf":
+        return float("inf")
     number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
     return float(number) * _UNITS[unit]
 
@@ -100,6 +102,8 @@ def _milliseconds(text: str) -> float:
 def parse_wrk(output: str) -> dict[str, float]:
     """Requests/s, p50 and p99 latency (ms) and failed responses from `wrk --latency` output."""
     percentile = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    for missing in {"50", "99"} - set(percentile):  # too few requests finished within wrk's timeout
+        percentile[missing] = "inf"
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {"rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]), 1),
@@ -120,6 +124,7 @@ def load(wrk: str, url: str, query: str, seconds: float, connections: int) -> di
         lua.flush()
         run = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", lua.name, url],
                              capture_output=True, text=True, check=True)
+    print(run.stdout, file=sys.stderr) if "KPI_WRK_RAW" in os.environ else None
     return parse_wrk(run.stdout)
 
 
