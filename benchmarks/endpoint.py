@@ -124,7 +124,6 @@ def load(wrk: str, url: str, query: str, seconds: float, connections: int) -> di
         lua.flush()
         run = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "-s", lua.name, url],
                              capture_output=True, text=True, check=True)
-    print(run.stdout, file=sys.stderr) if "KPI_WRK_RAW" in os.environ else None
     return parse_wrk(run.stdout)
 
 
