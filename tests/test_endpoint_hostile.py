@@ -14,6 +14,7 @@ from rdflib import URIRef
 from registry.config import Settings
 from registry.ingest import Context, import_submission
 from registry.server import create_app
+from registry.server.executor import QUERY_NICENESS
 from registry.server.outbound import isolate, reaches_out
 from registry.store import StoreConfig
 
@@ -116,6 +117,17 @@ def test_every_worker_and_query_process_runs_without_the_hosts_network(server):
     queries = [pid for pid, command in group.items() if "spawn_main" in command]
     assert workers and queries, group
     assert all(os.readlink(f"/proc/{pid}/ns/net") != ours for pid in workers + queries), group
+
+
+def test_query_processes_yield_the_cpu_to_the_workers_that_answer_pages(server):
+    """Four runaway queries on two cores took the workers' CPU with them: pages kept 43 % of their rate."""
+    proc, _ = server
+    group = processes_in_group(proc.pid)
+    workers = [pid for pid, command in group.items() if "registry.cli serve" in command and pid != proc.pid]
+    queries = [pid for pid, command in group.items() if "spawn_main" in command]
+    assert workers and queries, group
+    worker_nice = {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers}
+    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in queries} == {n + QUERY_NICENESS for n in worker_nice}
 
 
 def test_an_isolated_process_cannot_connect(listener):
