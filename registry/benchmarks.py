@@ -24,15 +24,15 @@ from urllib.parse import quote
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
-from . import sparql
-from .catalogue import new_graph
-from .ingest import Context
-from .namespaces import IRIs, KPI, SDG, SH, owned_by_registry, slug
-from .resources import asset_dir
-from .store import Store
-from .submission import Catalogue, Problem, normalise_number, value_literal
-from .tables import DataError, read_table
-from .validate import Report, checked, rule_of, severity_of, shapes
+from registry import sparql
+from registry.catalogue import new_graph
+from registry.ingest import Context
+from registry.namespaces import IRIs, KPI, SDG, SH, owned_by_registry, slug
+from registry.resources import asset_dir
+from registry.store import Store
+from registry.submission import Catalogue, Problem, normalise_number, value_literal
+from registry.tables import DataError, read_table
+from registry.validate import Report, checked, rule_of, severity_of, shapes
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 ADMS_STATUS = Namespace("http://purl.org/adms/status/")

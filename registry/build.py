@@ -13,17 +13,17 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from . import sparql
-from .benchmarks import stage_shipped
-from .catalogue import build_catalogue, build_sdg, new_graph
-from .ingest import Context, stage_seeds
-from .submission import Catalogue
-from .infer import inferred
-from .taxonomy import stage_taxonomy
-from .namespaces import IRIs
-from .resources import asset_dir
-from .store import Store
-from .tables import DataError
+from registry import sparql
+from registry.benchmarks import stage_shipped
+from registry.catalogue import build_catalogue, build_sdg, new_graph
+from registry.ingest import Context, stage_seeds
+from registry.submission import Catalogue
+from registry.infer import inferred
+from registry.taxonomy import stage_taxonomy
+from registry.namespaces import IRIs
+from registry.resources import asset_dir
+from registry.store import Store
+from registry.tables import DataError
 
 Progress = Callable[[str], None]
 

@@ -23,14 +23,14 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from . import sparql
-from .ingest import Context, check_municipality, existing_round, new_city, run_record, validate_file
-from .namespaces import CITY_SLUG, IRIs, ROUND_ID
-from .store import Store
-from .submission import Catalogue, City, RoundInfo, city_graph
-from .userfiles import FORMATS as RDF_FORMATS
-from .tables import DataError, read_table
-from .validate import Report
+from registry import sparql
+from registry.ingest import Context, check_municipality, existing_round, new_city, run_record, validate_file
+from registry.namespaces import CITY_SLUG, IRIs, ROUND_ID
+from registry.store import Store
+from registry.submission import Catalogue, City, RoundInfo, city_graph
+from registry.userfiles import FORMATS as RDF_FORMATS
+from registry.tables import DataError, read_table
+from registry.validate import Report
 
 SUFFIXES = (".csv", ".xlsx", *RDF_FORMATS)
 Progress = Callable[[int, int], None]  # (submissions validated, total)

@@ -13,9 +13,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from .namespaces import IRIs, KPI, KS, PREFIXES, QUDT, SDGO, kpi_key
-from .resources import asset_dir
-from .tables import DataError, read_table, split_list
+from registry.namespaces import IRIs, KPI, KS, PREFIXES, QUDT, SDGO, kpi_key
+from registry.resources import asset_dir
+from registry.tables import DataError, read_table, split_list
 
 CATALOGUE_SOURCE = Literal(
     "U4SSC catalogue table (u4ssc_kpis.tsv): codes and names as printed in the U4SSC Verification "

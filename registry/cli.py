@@ -11,19 +11,19 @@ from pathlib import Path
 
 import click
 
-from . import __version__, sparql
-from .build import build
-from .cli_common import FORMATS, Fatal, RegistryGroup, progress, ready_store, store_options
-from .config import Settings
-from .querytext import query_form
-from .output import emit_rows, print_table, to_json
-from .publish_commands import publish
-from .score_commands import COMMANDS as SCORE_COMMANDS
-from .server.commands import serve
-from .stats import catalogue_stats
-from .store import open_store
-from .submission_commands import export, import_cmd, template, validate
-from .taxonomy_commands import taxonomy
+from registry import __version__, sparql
+from registry.build import build
+from registry.cli_common import FORMATS, Fatal, RegistryGroup, progress, ready_store, store_options
+from registry.config import Settings
+from registry.querytext import query_form
+from registry.output import emit_rows, print_table, to_json
+from registry.publish_commands import publish
+from registry.score_commands import COMMANDS as SCORE_COMMANDS
+from registry.server.commands import serve
+from registry.stats import catalogue_stats
+from registry.store import open_store
+from registry.submission_commands import export, import_cmd, template, validate
+from registry.taxonomy_commands import taxonomy
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-registry")

@@ -17,11 +17,11 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from .build import build, is_built
-from .config import ConfigError, Settings
-from .sparql import QueryError
-from .store import Store, StoreConfig, StoreError, open_store
-from .tables import DataError, Refusal
+from registry.build import build, is_built
+from registry.config import ConfigError, Settings
+from registry.sparql import QueryError
+from registry.store import Store, StoreConfig, StoreError, open_store
+from registry.tables import DataError, Refusal
 
 err = Console(stderr=True)
 FORMATS = click.Choice(["table", "json", "csv"])

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .namespaces import DEFAULT_BASE, IRIs
-from .store import Credentials, Policy, RemoteConfig, StoreConfig
+from registry.namespaces import DEFAULT_BASE, IRIs
+from registry.store import Credentials, Policy, RemoteConfig, StoreConfig
 
 DEFAULT_STORE = Path(".store")
 ENV_PREFIX = "KPI_REGISTRY_"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
-from . import sparql
-from .store import OxigraphStore, Payload, Store
+from registry import sparql
+from registry.store import OxigraphStore, Payload, Store
 
 CUBE = URIRef("urn:kpi-registry:cube")  # the scratch store's one graph: a set, so no duplicates
 NORMALISATION = ("normalise_phase1", "normalise_phase2")  # §10.2: phase 2 needs phase 1's triples

@@ -11,7 +11,7 @@ import owlrl
 from rdflib import Graph, Literal
 from rdflib.namespace import OWL, RDF
 
-from .catalogue import new_graph
+from registry.catalogue import new_graph
 
 
 def closure(*graphs: Graph) -> Graph:

@@ -15,16 +15,16 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from . import sparql
-from .catalogue import new_graph
-from .namespaces import IRIs, KPI
-from .resources import asset_dir
-from .store import OxigraphStore, Store
-from .submission import (ASSURANCE, Catalogue, City, RoundInfo, Staged, check_ids, city_graph,
+from registry import sparql
+from registry.catalogue import new_graph
+from registry.namespaces import IRIs, KPI
+from registry.resources import asset_dir
+from registry.store import OxigraphStore, Store
+from registry.submission import (ASSURANCE, Catalogue, City, RoundInfo, Staged, check_ids, city_graph,
                          parse_submission)
-from .submission_model import model_problems
-from .tables import DataError, Refusal, read_table
-from .validate import SUBMISSION_SHAPES, Report, reference_graph, shapes_version, validate_staged
+from registry.submission_model import model_problems
+from registry.tables import DataError, Refusal, read_table
+from registry.validate import SUBMISSION_SHAPES, Report, reference_graph, shapes_version, validate_staged
 
 SEED_SOURCE = "Statistics Norway, Classification of municipalities (KLASS 131)"
 

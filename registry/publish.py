@@ -34,11 +34,11 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.compare import to_canonical_graph
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS, SKOS, VOID, XSD
 
-from . import sparql
-from .cube import Failure, check_integrity
-from .namespaces import KPI, KS, PREFIXES, QB, SDG, SDMX_ATTRIBUTE, IRIs
-from .store import Store
-from .submission import Catalogue
+from registry import sparql
+from registry.cube import Failure, check_integrity
+from registry.namespaces import KPI, KS, PREFIXES, QB, SDG, SDMX_ATTRIBUTE, IRIs
+from registry.store import Store
+from registry.submission import Catalogue
 
 Progress = Callable[[str], None]
 

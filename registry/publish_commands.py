@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .cli_common import Fatal, Refused, err, progress, ready_store, store_options
-from .config import Settings
-from .output import print_table, to_json
-from .publish import default_download_base, render_release, write_release
+from registry.cli_common import Fatal, Refused, err, progress, ready_store, store_options
+from registry.config import Settings
+from registry.output import print_table, to_json
+from registry.publish import default_download_base, render_release, write_release
 
 
 @click.command("publish")

@@ -18,11 +18,11 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from . import __version__, sparql
-from .namespaces import IRIs
-from .score import CatalogueTree, Node, score_bands, target_text
-from .store import Store
-from .submission import as_printed
+from registry import __version__, sparql
+from registry.namespaces import IRIs
+from registry.score import CatalogueTree, Node, score_bands, target_text
+from registry.store import Store
+from registry.submission import as_printed
 
 NO_DATA, NO_TARGET = "no-data", "no-target"
 COLOURS = {4: "#1a7f37", 3: "#8cc665", 2: "#f2b632", 1: "#d1362f", NO_TARGET: "#6fa8dc", NO_DATA: "#d9d9d9"}

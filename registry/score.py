@@ -12,11 +12,11 @@ from typing import Any
 
 from rdflib import URIRef
 
-from . import sparql
-from .namespaces import IRIs, KPI
-from .output import plain
-from .store import Store
-from .submission import City
+from registry import sparql
+from registry.namespaces import IRIs, KPI
+from registry.output import plain
+from registry.store import Store
+from registry.submission import City
 
 LEVELS = ("dimension", "subdimension", "category", "kpi")
 PLURAL = {"kpi": "kpis", "category": "categories", "subdimension": "subdimensions", "dimension": "dimensions"}

@@ -8,19 +8,19 @@ from typing import Any
 
 import click
 
-from . import benchmarks as sets
-from . import sparql
-from .cli_common import Fatal, Refused, err, ready_store, store_options
-from .config import Settings
-from .ingest import Context, find_city
-from .namespaces import IRIs
-from .output import print_table, to_json
-from .score import CatalogueTree, city_scores, rollups, target_text
-from .store import Store
-from .submission import City
-from .submission_commands import latest_round
-from .summary import summary
-from .validate import format_text
+from registry import benchmarks as sets
+from registry import sparql
+from registry.cli_common import Fatal, Refused, err, ready_store, store_options
+from registry.config import Settings
+from registry.ingest import Context, find_city
+from registry.namespaces import IRIs
+from registry.output import print_table, to_json
+from registry.score import CatalogueTree, city_scores, rollups, target_text
+from registry.store import Store
+from registry.submission import City
+from registry.submission_commands import latest_round
+from registry.summary import summary
+from registry.validate import format_text
 
 CITY_HELP = "City: lower-case slug (alesund) or Norwegian municipality number (1507)."
 ROUND_HELP = "Reporting round (default: the city's latest)."
@@ -204,7 +204,7 @@ def comparison(store: Store, iris: IRIs, columns: list[tuple[City, str]], set_id
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
 def report_cmd(settings: Settings, city: str, round_id: str | None, set_id: str, out: Path) -> None:
     """Write a city report: HTML page with the summary tables, the KPI table and the benchmark wheel (SVG, PNG)."""
-    from .report import write_report  # matplotlib loads only for this verb
+    from registry.report import write_report  # matplotlib loads only for this verb
 
     with ready_store(settings) as store:
         known, round_id = resolve(store, settings, city, round_id)

@@ -18,7 +18,7 @@ from pathlib import Path
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from .resources import asset_dir
+from registry.resources import asset_dir
 
 _PLACEHOLDER = re.compile(
     r"^(?P<indent>[ \t]*)VALUES[ \t]*\((?P<vars>[?$\w \t]+)\)[ \t]*\{[ \t]*\((?:[ \t]*UNDEF)+[ \t]*\)[ \t]*\}[ \t]*$",

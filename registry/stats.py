@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import sparql
-from .store import Store
+from registry import sparql
+from registry.store import Store
 
 
 def catalogue_stats(store: Store) -> dict[str, Any]:

@@ -21,12 +21,12 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 
-from . import sparql
-from .catalogue import new_graph
-from .namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, SDMX_ATTRIBUTE, kpi_key, slug
-from .store import Store
-from .tables import DataError
-from .userfiles import read_rdf
+from registry import sparql
+from registry.catalogue import new_graph
+from registry.namespaces import CITY_SLUG, IRIs, KPI, QB, ROUND_ID, SDMX_ATTRIBUTE, kpi_key, slug
+from registry.store import Store
+from registry.tables import DataError
+from registry.userfiles import read_rdf
 
 COLUMNS = ("data_point_id", "kpi_code", "kpi_name", "data_point", "unit", "core_advanced",
            "value", "status", "verification", "note", "source")
@@ -460,7 +460,7 @@ def parse_submission(path: Path, iris: IRIs, catalogue: Catalogue, city: City, r
     if suffix == ".csv":
         return parse_csv(path, iris, catalogue, city, round_id, info)
     if suffix in WORKBOOK_SUFFIXES:
-        from .workbook import parse_workbook  # openpyxl is loaded only for a workbook
+        from registry.workbook import parse_workbook  # openpyxl is loaded only for a workbook
         return parse_workbook(path, iris, catalogue, city, round_id, info)
     return parse_rdf(path, iris, city, round_id)
 

@@ -8,16 +8,16 @@ from pathlib import Path
 import click
 from rdflib import Graph
 
-from .build import shipped_catalogue_graph
-from .bulk_import import import_directory
-from .cli_common import Fatal, Refused, err, ready_store, store_options, validation_bar
-from .config import Settings
-from . import sparql
-from .ingest import Context, find_city, import_submission, new_city, validate_file
-from .namespaces import CITY_SLUG, ROUND_ID
-from .output import to_json
-from .submission import WORKBOOK_SUFFIXES, Catalogue, City, export_rows, template_metadata, write_csv
-from .validate import Report, format_text
+from registry.build import shipped_catalogue_graph
+from registry.bulk_import import import_directory
+from registry.cli_common import Fatal, Refused, err, ready_store, store_options, validation_bar
+from registry.config import Settings
+from registry import sparql
+from registry.ingest import Context, find_city, import_submission, new_city, validate_file
+from registry.namespaces import CITY_SLUG, ROUND_ID
+from registry.output import to_json
+from registry.submission import WORKBOOK_SUFFIXES, Catalogue, City, export_rows, template_metadata, write_csv
+from registry.validate import Report, format_text
 
 EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "application/n-quads", "nt": "application/n-triples"}
 
@@ -37,7 +37,7 @@ def template(settings: Settings, out: Path | None) -> None:
     if out and out.suffix.lower() in WORKBOOK_SUFFIXES:
         if out.suffix.lower() != ".xlsx":
             raise Fatal(f"{out}: the workbook template is written as an Excel Workbook (.xlsx)")
-        from .workbook import admissible_ranges, write_template  # openpyxl is loaded only for a workbook
+        from registry.workbook import admissible_ranges, write_template  # openpyxl is loaded only for a workbook
         write_template(out, catalogue, admissible_ranges(graph, catalogue))
         return
     _write_rows(catalogue.template_rows(), out)

@@ -19,8 +19,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from .namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, slug
-from .submission import ASSURANCE, COLUMN_OF, MAX_DIGITS, Problem, Staged, number_problem
+from registry.namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, slug
+from registry.submission import ASSURANCE, COLUMN_OF, MAX_DIGITS, Problem, Staged, number_problem
 
 Check = Callable[[Node], str | None]
 

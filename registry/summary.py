@@ -12,10 +12,10 @@ from typing import Any
 
 from rdflib import URIRef
 
-from . import sparql
-from .namespaces import IRIs
-from .store import Store
-from .submission import City
+from registry import sparql
+from registry.namespaces import IRIs
+from registry.store import Store
+from registry.submission import City
 
 COUNTS = {"kpis": ("kpis", "kpisReported", "kpisVerified", "kpisPercentVerified"),
           "data_points": ("dataPoints", "dataPointsReported", "dataPointsVerified", "dataPointsPercentVerified")}

@@ -27,13 +27,13 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
-from .catalogue import new_graph
-from .namespaces import DEFAULT_BASE, IRIs, KPI, SH, owned_by_registry, slug
-from .resources import asset_dir, project_root
-from .store import Store
-from .tables import DataError, read_table
-from .userfiles import parse_rdf_bytes, read_bytes
-from .validate import rule_of, scratch_store, severity_of, shacl_results
+from registry.catalogue import new_graph
+from registry.namespaces import DEFAULT_BASE, IRIs, KPI, SH, owned_by_registry, slug
+from registry.resources import asset_dir, project_root
+from registry.store import Store
+from registry.tables import DataError, read_table
+from registry.userfiles import parse_rdf_bytes, read_bytes
+from registry.validate import rule_of, scratch_store, severity_of, shacl_results
 
 REPAIR = "repair"  # the repair graph's source name; no file may take it
 WILDCARD = "*"

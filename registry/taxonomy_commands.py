@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from .cli_common import progress, ready_store, store_options
-from .config import Settings
-from .output import print_table, to_json
-from .taxonomy import (
+from registry.cli_common import progress, ready_store, store_options
+from registry.config import Settings
+from registry.output import print_table, to_json
+from registry.taxonomy import (
     context_graph, default_sources, format_text, import_files, load_repairs, read_sources, stored_sources,
     validate_taxonomy,
 )

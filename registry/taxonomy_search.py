@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
 
-from . import sparql
-from .catalogue import new_graph
-from .namespaces import KPI, KS
-from .store import Store
+from registry import sparql
+from registry.catalogue import new_graph
+from registry.namespaces import KPI, KS
+from registry.store import Store
 
 SCHEMES = {  # the `scheme` filter's values, in display order
     "un": ("UN SDG indicators", "FNs bærekraftsindikatorer"),

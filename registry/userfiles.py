@@ -18,8 +18,8 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from .store.oxigraph import to_rdflib
-from .tables import DataError
+from registry.store.oxigraph import to_rdflib
+from registry.tables import DataError
 
 MAX_BYTES = 16 * 1024 * 1024  # a full submission in N-Triples is about 0.3 MB
 FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld": ox.RdfFormat.JSON_LD,

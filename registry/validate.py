@@ -19,10 +19,10 @@ from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.term import Node
 from rdflib.namespace import SKOS
 
-from .namespaces import IRIs, KPI, SH
-from .resources import asset_dir
-from .store import Store
-from .submission import COLUMN_OF, Problem, Staged
+from registry.namespaces import IRIs, KPI, SH
+from registry.resources import asset_dir
+from registry.store import Store
+from registry.submission import COLUMN_OF, Problem, Staged
 
 SUBMISSION_SHAPES = ("observation.ttl", "submission.ttl")
 

@@ -33,12 +33,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from rdflib import Graph
 from rdflib.namespace import XSD
 
-from .catalogue import new_graph
-from .namespaces import IRIs, KPI
-from .submission import (COLUMN_DOCS, COLUMNS, MAX_DIGITS, Catalogue, City, Entry, RoundInfo, Staged,
+from registry.catalogue import new_graph
+from registry.namespaces import IRIs, KPI
+from registry.submission import (COLUMN_DOCS, COLUMNS, MAX_DIGITS, Catalogue, City, Entry, RoundInfo, Staged,
                          check_ids, parse_rows, shown)
-from .tables import DataError
-from .userfiles import MAX_BYTES, read_bytes
+from registry.tables import DataError
+from registry.userfiles import MAX_BYTES, read_bytes
 
 SHEET = "Submission"
 INSTRUCTIONS = "Instructions"

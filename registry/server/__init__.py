@@ -14,14 +14,14 @@ from typing import Any
 from flask import Blueprint, Flask, current_app
 from werkzeug.exceptions import HTTPException
 
-from ..config import Settings
-from ..namespaces import IRIs
-from ..store import RemoteStore, Store, open_store
-from .errors import http_error
-from .executor import DirectQueries, Limits, QueryPool, query_runner
-from .freshness import StoreWatch, TtlWatch
-from .headers import check_host, secure
-from .pages import template_helpers
+from registry.config import Settings
+from registry.namespaces import IRIs
+from registry.store import RemoteStore, Store, open_store
+from registry.server.errors import http_error
+from registry.server.executor import DirectQueries, Limits, QueryPool, query_runner
+from registry.server.freshness import StoreWatch, TtlWatch
+from registry.server.headers import check_host, secure
+from registry.server.pages import template_helpers
 
 EXTENSION = "kpi_registry"
 
@@ -118,10 +118,10 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
 
 def _blueprints() -> list[Blueprint]:
     """Blueprints, registered in this order (linked data last: it answers every other path)."""
-    from .catalog import bp as catalog
-    from .linked_data import bp as linked_data
-    from .sparql import bp as sparql
-    from .taxonomy import bp as taxonomy
+    from registry.server.catalog import bp as catalog
+    from registry.server.linked_data import bp as linked_data
+    from registry.server.sparql import bp as sparql
+    from registry.server.taxonomy import bp as taxonomy
 
     return [
         sparql,

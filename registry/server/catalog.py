@@ -26,11 +26,11 @@ from flask import Blueprint, Response, abort, current_app, render_template_strin
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from ..publish import CHECKSUMS, Release, default_download_base, file_kind, render_release, serialisations
-from ..store import OxigraphStore
-from . import RegistryContext, registry_context
-from .errors import error_response
-from .negotiation import negotiate
+from registry.publish import CHECKSUMS, Release, default_download_base, file_kind, render_release, serialisations
+from registry.store import OxigraphStore
+from registry.server import RegistryContext, registry_context
+from registry.server.errors import error_response
+from registry.server.negotiation import negotiate
 
 bp = Blueprint("catalog", __name__)
 

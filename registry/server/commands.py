@@ -19,10 +19,10 @@ from typing import Any
 import click
 from gunicorn.app.base import BaseApplication
 
-from ..cli_common import Fatal, ready_store, store_options
-from ..config import Settings
-from . import DEFAULTS, EXTENSION, create_app
-from .outbound import can_isolate, isolate
+from registry.cli_common import Fatal, ready_store, store_options
+from registry.config import Settings
+from registry.server import DEFAULTS, EXTENSION, create_app
+from registry.server.outbound import can_isolate, isolate
 
 TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
 

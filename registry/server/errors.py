@@ -10,7 +10,7 @@ import json
 from flask import Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .negotiation import negotiate, parse_accept
+from registry.server.negotiation import negotiate, parse_accept
 
 TYPES = ["text/plain", "application/json", "text/html"]  # preference for `*/*`: curl gets a line of text
 

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from ..store.base import ResultTooLarge as OversizeResult
-from ..store import OxigraphStore, RemoteStore, Store, StoreError, StoreTimeout
+from registry.store.base import ResultTooLarge as OversizeResult
+from registry.store import OxigraphStore, RemoteStore, Store, StoreError, StoreTimeout
 
 
 QUERY_NICENESS = 10  # added to a query process's nice value (setpriority(2)): a weight about a tenth of the worker's

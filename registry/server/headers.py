@@ -16,7 +16,7 @@ import re
 
 from flask import Response, request
 
-from .errors import error_response
+from registry.server.errors import error_response
 
 POLICY = ("default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; base-uri 'none'; "
           "form-action 'self'; frame-ancestors 'none'")

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, render_template, request
 from rdflib import URIRef
 
-from .. import sparql as queries
-from ..namespaces import ONTOLOGY_IRI
-from ..sparql import QueryError
-from . import RegistryContext, registry_context
-from .catalog import describing_document, release_is_current
-from .errors import error_response
-from .negotiation import negotiate
-from .pages import local_path, page_cache
-from .views import resource_page
+from registry import sparql as queries
+from registry.namespaces import ONTOLOGY_IRI
+from registry.sparql import QueryError
+from registry.server import RegistryContext, registry_context
+from registry.server.catalog import describing_document, release_is_current
+from registry.server.errors import error_response
+from registry.server.negotiation import negotiate
+from registry.server.pages import local_path, page_cache
+from registry.server.views import resource_page
 
 bp = Blueprint("linked_data", __name__)
 

@@ -25,7 +25,7 @@ import re
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from ..querytext import uses_load, uses_service
+from registry.querytext import uses_load, uses_service
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000

@@ -15,7 +15,7 @@ from flask import current_app, request
 from rdflib import Literal, URIRef
 from rdflib.term import Node
 
-from ..namespaces import PREFIXES
+from registry.namespaces import PREFIXES
 
 
 class PageCache:

@@ -15,16 +15,16 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Request, Response, render_template, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from .. import sparql as queries
-from ..store import StoreError
-from . import registry_context
-from .description import named_graphs, service_description
-from .errors import error_response, error_type
-from .executor import QueryRefused, Request as QueryRequest
-from .negotiation import negotiate
-from .outbound import reaches_out
-from .pages import page_cache
-from ..querytext import iri_ref, nesting_depth, query_form, with_using
+from registry import sparql as queries
+from registry.store import StoreError
+from registry.server import registry_context
+from registry.server.description import named_graphs, service_description
+from registry.server.errors import error_response, error_type
+from registry.server.executor import QueryRefused, Request as QueryRequest
+from registry.server.negotiation import negotiate
+from registry.server.outbound import reaches_out
+from registry.server.pages import page_cache
+from registry.querytext import iri_ref, nesting_depth, query_form, with_using
 
 bp = Blueprint("sparql", __name__)
 

@@ -12,14 +12,14 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from ..taxonomy_search import (
+from registry.taxonomy_search import (
     FILTERS, LISTS, FilterError, Result, Selection, Vocabulary, as_json, describe, natural_key, parse_request,
     search,
 )
-from . import RegistryContext, registry_context
-from .errors import error_response
-from .negotiation import negotiate
-from .pages import page_cache
+from registry.server import RegistryContext, registry_context
+from registry.server.errors import error_response
+from registry.server.negotiation import negotiate
+from registry.server.pages import page_cache
 
 bp = Blueprint("taxonomy", __name__)
 

@@ -15,10 +15,10 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from .. import sparql as queries
-from ..namespaces import KPI, KS
-from ..store import Row, Store
-from ..submission import as_printed
+from registry import sparql as queries
+from registry.namespaces import KPI, KS
+from registry.store import Row, Store
+from registry.submission import as_printed
 
 TITLE_PROPERTIES = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 INBOUND_SHOWN = 50  # links per property shown before "and N more"

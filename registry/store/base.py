@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from ..sparql import QueryFile, bind
+from registry.sparql import QueryFile, bind
 
 Row = dict[str, Node]
 Bindings = Mapping[str, Node | list[Node] | None] | None

@@ -18,7 +18,7 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
-from .base import StoreError
+from registry.store.base import StoreError
 
 RETRY_STATUS = {429, 502, 503, 504}
 _TIMEOUT_TEXT = re.compile(r"\btimed? ?out\b|\bSR171\b", re.IGNORECASE)

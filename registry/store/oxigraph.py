@@ -15,9 +15,9 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from ..querytext import has_dataset_clause
-from .base import STAGING, GraphData, Payload, ResultTooLarge, Row, Store, StoreError, insert_data
-from .files import exchange_directories
+from registry.querytext import has_dataset_clause
+from registry.store.base import STAGING, GraphData, Payload, ResultTooLarge, Row, Store, StoreError, insert_data
+from registry.store.files import exchange_directories
 
 _RDF_FORMATS = {
     "application/n-triples": ox.RdfFormat.N_TRIPLES,

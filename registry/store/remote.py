@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from ..querytext import dataset_of, declares_base, iri_ref, query_form
-from ..sparql import to_sparql
-from .base import RESULT_TYPES, Payload, Row, Store, StoreError
-from .http import Credentials, Http, Policy, StoreTimeout, StoreUnavailable, raise_for_answer
-from .oxigraph import rdf_format, to_rdflib
-from .terms import canonical_json, canonical_ox, from_json
+from registry.querytext import dataset_of, declares_base, iri_ref, query_form
+from registry.sparql import to_sparql
+from registry.store.base import RESULT_TYPES, Payload, Row, Store, StoreError
+from registry.store.http import Credentials, Http, Policy, StoreTimeout, StoreUnavailable, raise_for_answer
+from registry.store.oxigraph import rdf_format, to_rdflib
+from registry.store.terms import canonical_json, canonical_ox, from_json
 
 __all__ = ["RemoteConfig", "RemoteStore", "StoreTimeout", "StoreUnavailable"]
 
