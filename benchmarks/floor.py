@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
-from registry.benchmarks import DIRECTION
+from registry.scoring.benchmarks import DIRECTION
 from registry.namespaces import KPI, IRIs, kpi_key
-from registry.submission import BOOLEANS, normalise_number
+from registry.submissions.numbers import BOOLEANS
+from registry.submissions.numbers import normalise_number
 from registry.tables import read_table
 
 from benchmarks.results import Answers

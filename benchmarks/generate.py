@@ -18,8 +18,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.resources import asset_dir
-from registry.submission import COLUMNS
+from registry.tables import asset_dir
+from registry.submissions.staged import COLUMNS
 from registry.tables import read_table
 
 SCALES = {"small": (10, 1), "national": (357, 10), "international": (5000, 10)}

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from registry import sparql
-from registry.build import build
-from registry.bulk_import import Job, find_jobs, import_directory, validate_jobs
-from registry.ingest import Context, find_city, import_submission, validate_file
+from registry.build.seeds import build
+from registry.submissions.bulk import find_jobs, import_directory, validate_jobs
+from registry.submissions.ingest import Context, find_city, import_submission, validate_file
 from registry.namespaces import IRIs
-from registry.resources import asset_dir
+from registry.tables import asset_dir
 from registry.store import OxigraphStore, Store
-from registry.submission import City
+from registry.submissions.staged import City
 
 from benchmarks import floor, results
 from benchmarks.memory import children_peak_mb, peak_mb, reset_peak

@@ -33,10 +33,10 @@ from rich.table import Table  # noqa: E402
 from registry import sparql  # noqa: E402
 from registry.namespaces import IRIs  # noqa: E402
 from registry.store import OxigraphStore  # noqa: E402
-from registry.taxonomy_search import Vocabulary, parse_request  # noqa: E402
+from registry.taxonomy.search import Vocabulary, parse_request  # noqa: E402
 
 from benchmarks import endpoint, measure  # noqa: E402
-from benchmarks.generate import FIRST_ROUND, SCALES, generate, slug  # noqa: E402
+from benchmarks.generate import FIRST_ROUND, SCALES, generate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 # Seconds of wrk per query, and the time the naive path may take (the query texts are the registry's).

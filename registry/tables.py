@@ -1,10 +1,18 @@
-"""Reading the tabular sources in `data/` with errors that name file and line."""
+"""The project's own files and tables: where `ontology/`, `shapes/`, `queries/` and `data/` are, and reading
+any CSV/TSV table (the project's or a user's) with errors that name file and line.
+
+The assets sit beside the package in the source tree (the layout the project documents), so an
+editable install or a checkout finds them; KPI_REGISTRY_HOME points elsewhere when needed.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parent.parent
 
 
 class DataError(ValueError):
@@ -39,3 +47,12 @@ def read_table(path: Path, required: tuple[str, ...] = (), delimiter: str | None
 def split_list(cell: str) -> list[str]:
     """`5;9;17` → ['5', '9', '17']; the reference tables separate lists with semicolons."""
     return [part.strip() for part in cell.split(";") if part.strip()]
+
+
+def project_root() -> Path:
+    return Path(os.environ.get("KPI_REGISTRY_HOME", _ROOT))
+
+
+def asset_dir(name: str) -> Path:
+    """`ontology`, `shapes`, `queries` or `data` under the project root."""
+    return project_root() / name

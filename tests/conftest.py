@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.build import stage
+from registry.build.seeds import stage
 from registry.namespaces import IRIs
 from registry.store import OxigraphStore
 

@@ -8,8 +8,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF
 
-from registry.benchmarks import SetInfo, import_set, list_sets, parse_set, validate_set
-from registry.ingest import Context
+from registry.scoring.benchmarks import SetInfo, import_set, list_sets, parse_set, validate_set
+from registry.submissions.ingest import Context
 from registry.namespaces import KPI
 from registry.tables import DataError
 

@@ -11,12 +11,12 @@ from rdflib.namespace import RDF, SKOS
 
 from benchmarks.generate import generate
 from registry import sparql
-from registry.bulk_import import import_directory, nquads
-from registry.ingest import Context, find_city
+from registry.submissions.bulk import import_directory, nquads
+from registry.submissions.ingest import Context, find_city
 from registry.namespaces import KPI
 from registry.store import OxigraphStore
 from registry.tables import Refusal
-from registry.summary import summary
+from registry.scoring.summary import summary
 
 from .conftest import run_cli
 

@@ -6,7 +6,7 @@ import csv
 import re
 
 from registry.namespaces import KPI
-from registry.stats import catalogue_stats
+from registry.catalogue.stats import catalogue_stats
 
 from .conftest import ROOT
 

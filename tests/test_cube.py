@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from registry.cube import check_integrity, constraints
+from registry.publication.cube import check_integrity, constraints
 from registry.namespaces import KPI, QB
 
 ALESUND = "https://w3id.org/u4ssc-registry/data/observation/alesund/2020-06/"

@@ -12,7 +12,7 @@ import requests
 from rdflib import URIRef
 
 from registry.config import Settings
-from registry.ingest import Context, import_submission
+from registry.submissions.ingest import Context, import_submission
 from registry.server import create_app
 from registry.server.executor import QUERY_NICENESS
 from registry.server.outbound import isolate, reaches_out

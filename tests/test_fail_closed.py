@@ -7,13 +7,15 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-from registry import validate
-from registry.ingest import Context, validate_file
+from registry.submissions import validate
+from registry.submissions.ingest import Context, validate_file
 from registry.namespaces import KPI
-from registry.submission import City, normalise_number, number_problem, parse_csv
+from registry.submissions.staged import City
+from registry.submissions.numbers import normalise_number, number_problem
+from registry.submissions.parse import parse_csv
 from registry.store import OxigraphStore
-from registry.submission_model import model_problems
-from registry.validate import validate_staged
+from registry.submissions.model import model_problems
+from registry.submissions.validate import validate_staged
 
 from .conftest import ROOT
 

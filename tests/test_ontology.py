@@ -5,8 +5,8 @@ from __future__ import annotations
 from rdflib import Literal
 from rdflib.namespace import OWL, RDF, RDFS
 
-from registry.build import parse_ontology
-from registry.infer import closure, unsatisfiable
+from registry.build.seeds import parse_ontology
+from registry.catalogue.infer import closure, unsatisfiable
 from registry.namespaces import KPI
 
 TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)

@@ -15,7 +15,7 @@ from rdflib.compare import to_isomorphic
 
 from registry import sparql
 from registry.namespaces import IRIs
-from registry.querytext import query_form
+from registry.sparql.text import query_form
 from registry.store import OxigraphStore
 
 from .remote import NAMES

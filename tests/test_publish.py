@@ -16,10 +16,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, VOID, XSD
 from uritemplate import URITemplate
 
-from registry.cube import check_integrity
+from registry.publication.cube import check_integrity
 from registry.namespaces import KPI, QB, IRIs
-from registry.publish import CHECKSUMS, SPDX, render_release, write_release
-from registry.resources import asset_dir
+from registry.publication.datasets import CHECKSUMS, SPDX
+from registry.publication.release import render_release, write_release
+from registry.tables import asset_dir
 from registry.config import Settings
 from registry.server import create_app
 from registry.store import OxigraphStore

@@ -11,7 +11,7 @@ import requests
 from rdflib import Graph, URIRef
 
 from registry.config import Settings
-from registry.publish import render_release
+from registry.publication.release import render_release
 from registry.server import create_app
 from registry.server import catalog as catalog_module
 from registry.store import OxigraphStore, StoreConfig

@@ -21,9 +21,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from registry.config import ConfigError, Settings
-from registry.store import (
-    Credentials, Payload, Policy, RemoteConfig, RemoteStore, StoreError, StoreTimeout, StoreUnavailable,
-)
+from registry.store import Credentials, Payload, Policy, RemoteConfig, RemoteStore, StoreError, StoreTimeout, StoreUnavailable
 from registry.store.remote import batches
 from registry.store.terms import canonical_json, canonical_lexical
 

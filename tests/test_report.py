@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from registry.benchmarks import find_set
-from registry.ingest import find_city
-from registry.report import NO_DATA, NO_TARGET, node_states, segments, write_report
-from registry.score import CatalogueTree, city_scores
-from registry.summary import summary
+from registry.scoring.benchmarks import find_set
+from registry.submissions.ingest import find_city
+from registry.scoring.report import NO_DATA, NO_TARGET, node_states, segments, write_report
+from registry.scoring.score import CatalogueTree, city_scores
+from registry.scoring.summary import summary
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from registry.namespaces import KPI, SH
-from registry.validate import shapes
+from registry.submissions.validate import shapes
 
 from .conftest import ROOT
 

@@ -10,11 +10,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF
 
 from registry import sparql
-from registry.benchmarks import SetInfo, parse_set, validate_set
-from registry.ingest import Context
+from registry.scoring.benchmarks import SetInfo, parse_set, validate_set
+from registry.submissions.ingest import Context
 from registry.namespaces import KPI
-from registry.output import plain
-from registry.score import CatalogueTree, data_point_scores, rollups
+from registry.sparql import plain
+from registry.scoring.score import CatalogueTree, data_point_scores, rollups
 from registry.store import OxigraphStore, Store
 
 DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from registry.score import CatalogueTree, data_point_scores
-from registry.submission import City
-from registry.summary import summary
+from registry.scoring.score import CatalogueTree, data_point_scores
+from registry.submissions.staged import City
+from registry.scoring.summary import summary
 
 from .test_score import BOUNDS, EDUCATION, STRICT_HEADER, Synthetic
 from .test_summary import EXPECTED

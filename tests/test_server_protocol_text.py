@@ -7,7 +7,7 @@ import pytest
 from registry.server.negotiation import negotiate
 import pyoxigraph as ox
 
-from registry.querytext import query_form, uses_load, uses_service, with_using
+from registry.sparql.text import query_form, uses_load, uses_service, with_using
 
 OFFERED = ["text/turtle", "text/html", "application/ld+json"]
 

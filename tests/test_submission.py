@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from registry.ingest import Context, import_submission
+from registry.submissions.ingest import Context, import_submission
 from registry.namespaces import KPI
-from registry.submission import COLUMNS
+from registry.submissions.staged import COLUMNS
 from registry.tables import DataError
 
 from .conftest import ROOT, run_cli

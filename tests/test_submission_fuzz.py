@@ -8,9 +8,9 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.ingest import Context, import_submission
+from registry.submissions.ingest import Context, import_submission
 from registry.store import OxigraphStore
-from registry.submission import COLUMNS
+from registry.submissions.staged import COLUMNS
 from registry.tables import DataError
 
 from .test_submission import TRONDHEIM, read_rows

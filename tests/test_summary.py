@@ -7,8 +7,8 @@ import json
 import pytest
 
 from registry import sparql
-from registry.ingest import Context, find_city, import_submission
-from registry.summary import summary
+from registry.submissions.ingest import Context, find_city, import_submission
+from registry.scoring.summary import summary
 
 from .conftest import ROOT
 

@@ -16,10 +16,9 @@ from registry.config import Settings
 from registry.namespaces import KPI, KS, SDGO
 from registry.server import create_app
 from registry.store import OxigraphStore, StoreConfig
-from registry.taxonomy import (
-    REPAIR, default_sources, import_files, ks_directory, load_repairs, read_sources, repair_graph, source_name,
-    stage_taxonomy, stored_sources, validate_taxonomy,
-)
+from registry.taxonomy.repair import REPAIR, load_repairs, repair_graph
+from registry.taxonomy.sources import default_sources, import_files, ks_directory, read_sources, source_name, stage_taxonomy, stored_sources
+from registry.taxonomy.defects import validate_taxonomy
 
 from .conftest import run_cli
 

@@ -6,7 +6,7 @@ import re
 
 from rdflib import Graph, URIRef
 
-from registry.build import parse_ontology
+from registry.build.seeds import parse_ontology
 from registry.namespaces import KPI
 
 from .conftest import ROOT

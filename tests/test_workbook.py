@@ -11,9 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from registry.submission import COLUMNS, decimals_given, normalise_number
-from registry.workbook import SHEET, _Refused, number_text
-from registry.userfiles import MAX_BYTES
+from registry.submissions.staged import COLUMNS
+from registry.submissions.numbers import decimals_given, normalise_number
+from registry.submissions.workbook import SHEET, _Refused, number_text
+from registry.submissions.userfiles import MAX_BYTES
 
 from .conftest import ROOT, run_cli
 

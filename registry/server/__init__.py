@@ -2,6 +2,8 @@
 
 `create_app` is the only way in (application factory); each area is a blueprint that reaches
 the store through `registry_context()`, never through globals.
+May import: `publication`, `taxonomy`, `submissions`, `catalogue` and the foundations; not `build` or
+`cli` (the `serve` verb, which runs this app under gunicorn, is `registry.cli.serve`).
 """
 
 from __future__ import annotations

@@ -26,7 +26,10 @@ from flask import Blueprint, Response, abort, current_app, render_template_strin
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
 
-from registry.publish import CHECKSUMS, Release, default_download_base, file_kind, render_release, serialisations
+from registry.publication.datasets import CHECKSUMS, Release
+from registry.publication.release import default_download_base, render_release
+from registry.publication.describe import file_kind
+from registry.publication.serialise import serialisations
 from registry.store import OxigraphStore
 from registry.server import RegistryContext, registry_context
 from registry.server.errors import error_response

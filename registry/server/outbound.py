@@ -13,7 +13,7 @@ unreachable".
 The parser check in `reaches_out` is what gives a client a clear 403 instead of that failure. It uses a
 real SPARQL parser (rdflib's grammar), so `SERVICE` in a string or as a local name is no refusal and any
 spelling of the keyword is found; only when that parser cannot read the text does a conservative lexer
-(registry/querytext.py) decide.
+(registry/sparql/text.py) decide.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import re
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 
-from registry.querytext import uses_load, uses_service
+from registry.sparql.text import uses_load, uses_service
 
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000

@@ -24,7 +24,7 @@ from registry.server.executor import QueryRefused, Request as QueryRequest
 from registry.server.negotiation import negotiate
 from registry.server.outbound import reaches_out
 from registry.server.pages import page_cache
-from registry.querytext import iri_ref, nesting_depth, query_form, with_using
+from registry.sparql.text import iri_ref, nesting_depth, query_form, with_using
 
 bp = Blueprint("sparql", __name__)
 

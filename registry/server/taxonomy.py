@@ -12,10 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request
 
-from registry.taxonomy_search import (
-    FILTERS, LISTS, FilterError, Result, Selection, Vocabulary, as_json, describe, natural_key, parse_request,
-    search,
-)
+from registry.taxonomy.search import FILTERS, LISTS, FilterError, Result, Selection, Vocabulary, as_json, describe, natural_key, parse_request, search
 from registry.server import RegistryContext, registry_context
 from registry.server.errors import error_response
 from registry.server.negotiation import negotiate

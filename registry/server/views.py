@@ -18,7 +18,7 @@ from rdflib.term import Node
 from registry import sparql as queries
 from registry.namespaces import KPI, KS
 from registry.store import Row, Store
-from registry.submission import as_printed
+from registry.submissions.numbers import as_printed
 
 TITLE_PROPERTIES = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 INBOUND_SHOWN = 50  # links per property shown before "and N more"

@@ -1,4 +1,8 @@
-"""Store backends behind one interface; `open_store` picks one from a configuration."""
+"""Store backends behind one interface; `open_store` picks one from a configuration.
+
+The rest of the code never knows which backend it has. May import: `sparql` (query text and binding)
+and `tables` only.
+"""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
-from registry.querytext import has_dataset_clause
+from registry.sparql.text import has_dataset_clause
 from registry.store.base import STAGING, GraphData, Payload, ResultTooLarge, Row, Store, StoreError, insert_data
 from registry.store.files import exchange_directories
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 
-from registry.querytext import dataset_of, declares_base, iri_ref, query_form
+from registry.sparql.text import dataset_of, declares_base, iri_ref, query_form
 from registry.sparql import to_sparql
 from registry.store.base import RESULT_TYPES, Payload, Row, Store, StoreError
 from registry.store.http import Credentials, Http, Policy, StoreTimeout, StoreUnavailable, raise_for_answer
