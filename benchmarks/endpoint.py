@@ -106,7 +106,10 @@ def parse_wrk(output: str) -> dict[str, float]:
         percentile[missing] = "inf"
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
+    seconds = float(done[2]) / (1000 if done[3] == "ms" else 1)
     return {"rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]), 1),
+            "answered_rps": round((int(done[1]) - (int(errors[1]) if errors else 0)) / seconds, 1),
             "p50_ms": round(_milliseconds(percentile["50"]), 2), "p99_ms": round(_milliseconds(percentile["99"]), 2),
             "errors": int(errors[1]) if errors else 0,
             "socket_errors": sum(map(int, socket_errors.groups())) if socket_errors else 0}

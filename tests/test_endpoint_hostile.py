@@ -14,7 +14,7 @@ from rdflib import URIRef
 from registry.config import Settings
 from registry.submissions.ingest import Context, import_submission
 from registry.server import create_app
-from registry.server.executor import QUERY_NICENESS
+from registry.server.executor import QUERY_NICENESS, Gate, QueryBusy
 from registry.server.outbound import isolate, reaches_out
 from registry.store import StoreConfig
 
@@ -254,6 +254,35 @@ def _ask_quietly(url: str, query: str) -> None:
         requests.get(url + "/sparql", params={"query": query}, timeout=60)
     except requests.RequestException:
         pass  # its answer does not matter: it only holds a query process
+
+
+def test_a_query_that_finds_the_queue_full_is_turned_away_at_once_leaving_threads_for_pages():
+    """Waiting queries used to hold every worker thread while runaway queries kept the processes busy, and
+    pages waited for a thread (under attack they kept 43 % of their rate): past `queue` waiting, no wait."""
+    gate = Gate(size=1, wait=60, queue=1)
+    running, release, waited = threading.Event(), threading.Event(), []
+
+    def hold() -> None:
+        with gate.entered():
+            running.set()
+            release.wait()
+
+    def queue_up() -> None:
+        with gate.entered():
+            waited.append(True)
+
+    threading.Thread(target=hold, daemon=True).start()
+    running.wait()
+    second = threading.Thread(target=queue_up, daemon=True)
+    second.start()
+    wait_for(lambda: gate._waiting == 1)
+    with pytest.raises(QueryBusy, match="1 queries are waiting") as refused:
+        with gate.entered():
+            pass
+    assert refused.value.headers["Retry-After"]
+    release.set()
+    second.join()
+    assert waited == [True]  # the one in the queue got its turn
 
 
 def test_a_full_queue_is_a_503_with_retry_after_and_pages_answer_meanwhile(narrow):

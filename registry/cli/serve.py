@@ -25,6 +25,7 @@ from registry.server import DEFAULTS, EXTENSION, create_app
 from registry.server.outbound import can_isolate, isolate
 
 TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
+PAGE_THREADS = 2  # threads of each worker that queries, running or waiting, can never take (executor.Gate)
 
 
 def _ready(settings: Settings) -> None:
@@ -94,7 +95,8 @@ class _Gunicorn(BaseApplication):
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes (use at least one per core).")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--threads", default=32, show_default=True, type=click.IntRange(3, 256),
+              help=f"Threads per worker; {PAGE_THREADS} of them are never given to SPARQL queries, so pages are answered under any query load.")
 @click.option("--query-processes", default=DEFAULTS["query_processes"], show_default=True, type=click.IntRange(1, 64),
               help="Processes per worker that run users' SPARQL queries (concurrent queries per worker).")
 @click.option("--query-timeout", default=DEFAULTS["query_timeout"], show_default=True, type=click.FloatRange(0.1),
@@ -122,6 +124,10 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
     remote = settings.store.remote
     if settings.store.path is None and remote is None:
         raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
+    queue = threads - query_processes - PAGE_THREADS
+    if queue < 0:
+        raise Fatal(f"--threads {threads} leaves no thread for pages beside --query-processes {query_processes}: "
+                    f"use at least {query_processes + PAGE_THREADS} threads")
     _check_address(host, port)
     isolated = _isolation(remote is None and not (allow_service or allow_load), require_isolation)
     token = os.environ.get(TOKEN_ENV, "")
@@ -142,7 +148,7 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         remote = replace(remote, policy=replace(remote.policy, timeout=query_timeout))
     settings = replace(settings, store=replace(settings.store, read_only=not allow_update, remote=remote))
     options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": query_processes,
-               "query_memory": query_memory,
+               "query_memory": query_memory, "query_queue": queue,
                "allow_update": allow_update, "update_token": token or None, "allow_service": allow_service,
                "allow_load": allow_load, "cache_ttl": cache_ttl}
     config = {

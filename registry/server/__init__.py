@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "query_processes": 2,  # query processes per worker (each one a concurrent query)
     "query_memory": 2048,  # MiB of address space per query process: a runaway query ends there (503)
     "query_wait": 1.0,  # seconds a query may wait for a busy query process; then 503 + Retry-After
+    "query_queue": 28,  # queries that may wait per worker; more are turned away at once (serve: its threads − query processes − 2)
     "allow_update": False,  # SPARQL Update, and then only with the bearer token below
     "update_token": None,
     "allow_service": False,  # SERVICE federation: makes the server fetch other servers
@@ -105,7 +106,7 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
         context.watch = StoreWatch(getattr(context.store, "path", None), options["recheck_interval"])
     context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"],
                                                           options["query_memory"] * 2**20),
-                                   options["query_processes"], options["query_wait"])
+                                   options["query_processes"], options["query_wait"], options["query_queue"])
     weakref.finalize(app, context.close)  # a test's app, collected; serve closes it at worker exit
     app.extensions[EXTENSION] = context
     app.before_request(check_host)

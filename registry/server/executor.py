@@ -79,25 +79,45 @@ class QueryBusy(QueryRefused):
 
 
 class Gate:
-    """At most `size` queries run per worker; one that finds them all busy waits at most `wait` seconds, then
-    is turned away with 503 and Retry-After.
+    """At most `size` queries run per worker and at most `queue` wait for them; a waiting one gets a query
+    process within `wait` seconds or is turned away with 503 and Retry-After, as is one that finds the queue
+    full (RFC 9110 §15.6.4).
 
-    A thread that waits for a query holds one of the worker's threads, and a page, which needs no query
-    process, waits for a thread: an unbounded wait behind slow queries left pages waiting 13–17 s. Bounding
-    the wait bounds how long a page can wait for a thread, while a burst of quick queries still just queues."""
+    A query that runs or waits holds one of the worker's threads, and a page, which needs no query process,
+    needs a thread too: an unbounded wait behind slow queries left pages waiting 13–17 s, and a bounded wait
+    alone still let waiting queries hold every thread while runaway queries kept the processes busy. With
+    `size + queue` below the worker's threads (`serve` keeps PAGE_THREADS free), pages always find one,
+    while a burst of quick queries still just queues."""
 
-    def __init__(self, size: int, wait: float) -> None:
+    def __init__(self, size: int, wait: float, queue: int) -> None:
+        self.size, self.wait, self.queue = size, wait, queue
         self._slots = threading.BoundedSemaphore(size)
-        self.wait = wait
+        self._waiting = 0
+        self._lock = threading.Lock()
 
     @contextmanager
     def entered(self) -> Iterator[None]:
-        if not self._slots.acquire(timeout=self.wait):
-            raise QueryBusy(f"the server is busy: no query process became free within {self.wait:g} s", 2 * self.wait)
+        if not self._slots.acquire(blocking=False):
+            self._wait_for_a_slot()
         try:
             yield
         finally:
             self._slots.release()
+
+    def _wait_for_a_slot(self) -> None:
+        with self._lock:
+            full = self._waiting >= self.queue
+            self._waiting += 0 if full else 1
+        if full:
+            raise QueryBusy(f"the server is busy: every query process is taken and {self.queue} queries are waiting",
+                            2 * self.wait)
+        try:
+            acquired = self._slots.acquire(timeout=self.wait)
+        finally:
+            with self._lock:
+                self._waiting -= 1
+        if not acquired:
+            raise QueryBusy(f"the server is busy: no query process became free within {self.wait:g} s", 2 * self.wait)
 
 
 class QueryTooLarge(QueryRefused):
@@ -193,10 +213,9 @@ def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store
 class QueryPool:
     """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout."""
 
-    def __init__(self, store: Store, limits: Limits, size: int = 2, wait: float = 1.0) -> None:
-        self.limits, self.size = limits, size
+    def __init__(self, store: Store, limits: Limits, gate: Gate) -> None:
+        self.limits, self.size, self._gate = limits, gate.size, gate
         self._context, self._opener = opener_for(store)
-        self._gate = Gate(size, min(wait, limits.timeout))
         self._idle: list[_Child] = []
         self._live: set[_Child] = set()  # idle and busy, so close() can stop them all
         self._lock = threading.Lock()
@@ -288,9 +307,8 @@ class QueryPool:
 class DirectQueries:
     """Users' queries to a remote store, run in the calling thread; at most `size` at once per worker."""
 
-    def __init__(self, store: Store, limits: Limits, size: int = 2, wait: float = 1.0) -> None:
-        self.store, self.limits = store, limits
-        self._gate = Gate(size, min(wait, limits.timeout))
+    def __init__(self, store: Store, limits: Limits, gate: Gate) -> None:
+        self.store, self.limits, self._gate = store, limits, gate
 
     def run(self, request: Request) -> bytes:
         with self._gate.entered():
@@ -308,8 +326,10 @@ class DirectQueries:
         """Nothing to stop: the store's connections close with it."""
 
 
-def query_runner(store: Store, limits: Limits, size: int, wait: float = 1.0) -> QueryPool | DirectQueries:
-    """Killable child processes for an embedded store, direct calls for a remote one."""
+def query_runner(store: Store, limits: Limits, size: int, wait: float = 1.0, queue: int = 4) -> QueryPool | DirectQueries:
+    """Killable child processes for an embedded store, direct calls for a remote one; `size` queries at once,
+    `queue` more waiting at most `wait` seconds (Gate)."""
+    gate = Gate(size, min(wait, limits.timeout), queue)
     if isinstance(store, RemoteStore):
-        return DirectQueries(store, limits, size, wait)
-    return QueryPool(store, limits, size, wait)
+        return DirectQueries(store, limits, gate)
+    return QueryPool(store, limits, gate)
