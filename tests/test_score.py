@@ -183,7 +183,7 @@ def test_alesund_under_international_targets(store, iris):
     scored = {s["data_point"]: (s["percent"], s["points"])
               for s in data_point_scores(store, tree, iris.submission("alesund", "2020-06"),
                                          iris.benchmark_set("international-targets"))}
-    assert len(scored) == 16  # 17 targets; PM2.5 was not reported
+    assert len(scored) == 33  # 34 targets; PM2.5 was not reported
     assert scored["EN-EN-AQ-1C-no2"] == (47.62, 2)
     assert scored["SC-EH-H-2C"] == (100, 4) and scored["SC-SH-HO-1C"] == (99.96, 4)
     assert scored["SC-SH-SI-1C"] == (62, 2)

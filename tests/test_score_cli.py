@@ -53,10 +53,18 @@ def test_summary_table_reads_like_the_report(built):
 def test_score_json_names_its_set(built):
     data = json.loads(run_cli("score", "--store", built, "--city", "alesund", "--format", "json").stdout)
     assert data["benchmarks"]["set"] == "international-targets" and data["benchmarks"]["status"] == "draft"
-    assert len(data["data_points"]) == 16
+    assert len(data["data_points"]) == 33  # 34 targets; PM2.5 was not reported
     assert {d["name"]: d["band"] for d in data["dimensions"]} == {
         "Economy": "66 – 95 % of target", "Environment": "66 – 95 % of target",
         "Society and Culture": "66 – 95 % of target"}
+
+
+def test_score_against_the_national_set(built):
+    data = json.loads(run_cli("score", "--store", built, "--city", "alesund", "--benchmarks", "norway-national-targets",
+                              "--format", "json").stdout)
+    assert data["benchmarks"]["set"] == "norway-national-targets" and len(data["data_points"]) == 7
+    recycled = next(d for d in data["data_points"] if d["data_point"] == "EN-EN-WA-1C-recycled")
+    assert (recycled["target"], recycled["percent"], recycled["points"]) == (65, 55.95, 2)
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -85,7 +93,8 @@ def test_benchmark_import_then_score_and_trend(own, tmp_path):
     run_cli("benchmarks", "import", str(targets), "--store", own, "--set", "health-plan",
             "--publisher", "Ålesund kommune", "--title", "Health plan targets")
     sets = json.loads(run_cli("benchmarks", "list", "--store", own, "--format", "json").stdout)
-    assert {s["set"]: s["benchmarks"] for s in sets} == {"health-plan": 1, "international-targets": 17}
+    assert {s["set"]: s["benchmarks"] for s in sets} == {"health-plan": 1, "international-targets": 34,
+                                                            "norway-national-targets": 8}
     data = json.loads(run_cli("score", "--store", own, "--city", "alesund", "--benchmarks", "health-plan",
                               "--format", "json").stdout)
     assert [(d["data_point"], d["points"]) for d in data["data_points"]] == [("SC-EH-H-3C", 4)]
