@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 from registry.scoring.benchmarks import SetInfo, import_set, list_sets, parse_set, validate_set
 from registry.submissions.ingest import Context
 from registry.namespaces import KPI
-from registry.tables import DataError
+from registry.tables import DataError, read_table
+
+from .conftest import ROOT
 
 HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note,strict,applies_from\n"
 SOURCE = "http://metadata.un.org/sdg/9.c"
@@ -147,3 +150,42 @@ def test_import_refuses_the_id_of_a_shipped_set(tmp_path, store, context):
     path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\n")
     with pytest.raises(DataError, match="shipped"):
         import_set(store, context, path, info(id="international-targets"))
+
+
+# -- docs/benchmark-coverage.md accounts for every data point ----------------------------------------------------------
+COVERAGE_SETS = ("international-targets", "norway-national-targets")
+CELL = re.compile(r"^`(?P<sign>[≥≤<>] )?(?P<target>\S+)(?: – (?P<high>\S+))? (?P<unit>[^`]+?)(?:, from (?P<year>\d{4}))?` "
+                  r"\[[^\]]+\]\((?P<source>[^)\s]+)\)$")
+
+
+def coverage_rows() -> dict[str, list[str]]:
+    """Data point id → its set cells, from the table of docs/benchmark-coverage.md (every id counted, repeats too)."""
+    text = (ROOT / "docs" / "benchmark-coverage.md").read_text(encoding="utf-8")
+    rows = [[c.strip() for c in line.strip().strip("|").split(" | ")] for line in text.splitlines()
+            if re.match(r"^\| \d+ \| `", line)]
+    ids = [r[1].strip("`") for r in rows]
+    assert len(ids) == len(set(ids)), "a data point is listed twice"
+    return {r[1].strip("`"): r[3:] for r in rows}
+
+
+def test_coverage_table_lists_every_data_point_once():
+    catalogue = [row["datapoint_id"] for _, row in read_table(ROOT / "data" / "catalogue" / "datapoints.tsv")]
+    assert list(coverage_rows()) == catalogue
+
+
+@pytest.mark.parametrize("column", range(len(COVERAGE_SETS)))
+def test_coverage_table_agrees_with_the_sets(column):
+    """A cell with a target names the CSV's target, unit, year and source; a cell without one says why (`none:`)."""
+    csv_rows = {row["data_point_id"]: row
+                for _, row in read_table(ROOT / "data" / "benchmarks" / f"{COVERAGE_SETS[column]}.csv")}
+    for dp, cells in coverage_rows().items():
+        cell, row = cells[column], csv_rows.get(dp)
+        if row is None:
+            assert cell.startswith("none: ") and len(cell) > len("none: "), (dp, cell)
+            continue
+        found = CELL.match(cell)
+        assert found, (dp, cell)
+        target = (f"{row['band_low']} – {row['band_high']}" if row["direction"] == "band" else row["target"])
+        shown = found["target"] + (f" – {found['high']}" if found["high"] else "")
+        assert (shown, found["unit"], found["year"] or "", found["source"]) == (
+            target, row["unit"], row.get("applies_from") or "", row["source"]), dp
