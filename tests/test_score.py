@@ -14,7 +14,7 @@ from registry.scoring.benchmarks import SetInfo, parse_set, validate_set
 from registry.submissions.ingest import Context
 from registry.namespaces import KPI
 from registry.sparql import plain
-from registry.scoring.score import CatalogueTree, data_point_scores, rollups
+from registry.scoring.score import CatalogueTree, data_point_scores, rollups, target_text
 from registry.store import OxigraphStore, Store
 
 DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
@@ -268,4 +268,4 @@ def test_applies_from_is_recorded_as_a_year(staged, iris, tmp_path):
         synthetic.submit("city", {"EC-ICT-PS-3A": "100"}, "2019-06")
         tree = CatalogueTree(store)
         [score] = data_point_scores(store, tree, iris.submission("city", "2019-06"), synthetic.set)
-        assert (score["applies_from"], score["points"]) == (2018, 4)
+        assert (score["applies_from"], score["points"], target_text(score)) == (2018, 4, "≥ 100, from 2018")

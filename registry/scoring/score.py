@@ -121,7 +121,13 @@ def rollups(store: Store, catalogue: CatalogueTree, submissions: list[URIRef], b
 
 
 def target_text(score: dict[str, Any]) -> str:
-    """`≥ 100`, `≤ 15`, `< 70` (a strict bound), `1 – 1` (a band), `yes`: the target as a reader compares a value with it."""
+    """`≥ 100`, `≤ 15`, `< 70` (a strict bound), `1 – 1` (a band), `yes`, `≥ 100, from 2018` (kpi:appliesFrom): the
+    target as a reader compares a value with it."""
+    since = f", from {score['applies_from']}" if score.get("applies_from") else ""
+    return _level_text(score) + since
+
+
+def _level_text(score: dict[str, Any]) -> str:
     target = score["target"]
     if score["direction"] == "band":
         return f"{score['band_lower']:g} – {score['band_upper']:g}"
