@@ -71,6 +71,10 @@ def test_score_against_the_national_set(built):
     (("score", "--city", "oslo"), "unknown city 'oslo'"),
     (("score", "--city", "alesund", "--round", "1999"), "no submission of alesund for round 1999"),
     (("score", "--city", "alesund", "--benchmarks", "nope"), "no benchmark set 'nope'"),
+    (("report", "--city", "alesund", "--benchmarks", "international-targets", "--benchmarks", "international-targets",
+      "--out", "unused"), "a set is named twice"),
+    (("report", "--city", "alesund", "--benchmarks", "international-targets", "--benchmarks", "nope",
+      "--out", "unused"), "no benchmark set 'nope'"),
 ])
 def test_errors_are_one_line_exit_2(built, args, message):
     proc = run_cli(args[0], "--store", built, *args[1:], check=False)
