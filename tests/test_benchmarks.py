@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import DCTERMS, PROV, RDF
+from rdflib.namespace import DCTERMS, PROV, RDF, XSD
 
 from registry.scoring.benchmarks import SetInfo, import_set, list_sets, parse_set, validate_set
 from registry.submissions.ingest import Context
 from registry.namespaces import KPI
-from registry.tables import DataError
+from registry.tables import DataError, read_table
 
-HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note,strict\n"
+from .conftest import ROOT
+
+HEADER = "data_point_id,target,unit,direction,band_low,band_high,source,source_title,quote,note,strict,applies_from\n"
 SOURCE = "http://metadata.un.org/sdg/9.c"
 
 
@@ -40,11 +43,11 @@ def fired(report) -> set[tuple[str, int | None]]:
 def test_shipped_set_is_built_into_its_own_graph(staged, iris):
     graph = staged[iris.g_benchmarks("international-targets")]
     benchmarks = set(graph.subjects(RDF.type, KPI.Benchmark))
-    assert len(benchmarks) == 17
+    assert len(benchmarks) == 34
     assert iris.benchmark("international-targets", "SC-EH-H-2C") in benchmarks
     the_set = iris.benchmark_set("international-targets")
     assert graph.value(the_set, DCTERMS.identifier) == Literal("international-targets")
-    assert str(graph.value(the_set, DCTERMS.issued)) == "2026-11-24"
+    assert str(graph.value(the_set, DCTERMS.issued)) == "2026-12-03"
     for b in benchmarks:
         assert graph.value(b, KPI.inSet) == the_set
         assert isinstance(graph.value(b, DCTERMS.source), URIRef)
@@ -62,10 +65,21 @@ def test_shipped_set_keeps_direction_band_and_zero_target(staged, iris):
 
 
 def test_listed_with_metadata(store):
-    assert list_sets(store) == [{"set": "international-targets",
-                                 "title": "International targets (SDG target levels and WHO air quality guidelines)",
-                                 "issued": "2026-11-24", "publisher": "U4SSC KPI registry project",
-                                 "status": "draft", "benchmarks": 17}]
+    assert list_sets(store) == [
+        {"set": "international-targets",
+         "title": "International targets (U4SSC, SDG, ITU, WHO, UN agencies, EU law and policy, CBD)",
+         "issued": "2026-12-03", "publisher": "U4SSC KPI registry project", "status": "draft", "benchmarks": 34},
+        {"set": "norway-national-targets",
+         "title": "Norwegian national targets (national goals, laws and regulations, and EEA obligations)",
+         "issued": "2026-12-03", "publisher": "U4SSC KPI registry project", "status": "draft", "benchmarks": 8}]
+
+
+def test_a_target_that_applies_from_a_year_keeps_it(staged, iris):
+    """EC-ICT-PS-3A: Directive 2014/24/EU makes electronic submission apply from 18 October 2018 (kpi:appliesFrom)."""
+    graph = staged[iris.g_benchmarks("international-targets")]
+    year = graph.value(iris.benchmark("international-targets", "EC-ICT-PS-3A"), KPI.appliesFrom)
+    assert (str(year), year.datatype) == ("2018", XSD.gYear)
+    assert [b for b in graph.subjects(KPI.appliesFrom, None)] == [iris.benchmark("international-targets", "EC-ICT-PS-3A")]
 
 
 def test_a_conforming_csv_validates(tmp_path, context, iris):
@@ -92,6 +106,8 @@ def test_a_conforming_csv_validates(tmp_path, context, iris):
     ("EC-ICT-ES-2A,100,%,higher,,,,,,", "BEN-16"),
     ("EC-ICT-ES-3A,100,%,higher,,,city council decision,,,", "BEN-16"),
     ("EC-ICT-T-3A,100,%,higher,,,{s},,,,perhaps", "BEN-17"),
+    ("EC-ICT-T-3A,100,%,higher,,,{s},,,,,from 2018", "BEN-18"),
+    ("EC-ICT-T-3A,100,%,higher,,,{s},,,,,18", "BEN-18"),
 ])
 def test_each_rule_fires_on_its_line(tmp_path, context, iris, row, rule):
     path = write(tmp_path, row.format(s=SOURCE) + "\n")
@@ -119,7 +135,8 @@ def test_import_stores_the_set_and_scores_can_name_it(tmp_path, store, context, 
     path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\n")
     assert import_set(store, context, path, info()).conforms
     assert store.has_graph(iris.g_benchmarks("test-set"))
-    assert {s["set"]: s["benchmarks"] for s in list_sets(store)} == {"international-targets": 17, "test-set": 1}
+    assert {s["set"]: s["benchmarks"] for s in list_sets(store)} == {"international-targets": 34, "norway-national-targets": 8,
+                                                                          "test-set": 1}
 
 
 def test_import_that_does_not_conform_changes_nothing(tmp_path, store, context, iris):
@@ -133,3 +150,42 @@ def test_import_refuses_the_id_of_a_shipped_set(tmp_path, store, context):
     path = write(tmp_path, f"EC-ICT-ICT-1C,100,%,higher,,,{SOURCE},,,\n")
     with pytest.raises(DataError, match="shipped"):
         import_set(store, context, path, info(id="international-targets"))
+
+
+# -- docs/benchmark-coverage.md accounts for every data point ----------------------------------------------------------
+COVERAGE_SETS = ("international-targets", "norway-national-targets")
+CELL = re.compile(r"^`(?P<sign>[≥≤<>] )?(?P<target>\S+)(?: – (?P<high>\S+))? (?P<unit>[^`]+?)(?:, from (?P<year>\d{4}))?` "
+                  r"\[[^\]]+\]\((?P<source>[^)\s]+)\)$")
+
+
+def coverage_rows() -> dict[str, list[str]]:
+    """Data point id → its set cells, from the table of docs/benchmark-coverage.md (every id counted, repeats too)."""
+    text = (ROOT / "docs" / "benchmark-coverage.md").read_text(encoding="utf-8")
+    rows = [[c.strip() for c in line.strip().strip("|").split(" | ")] for line in text.splitlines()
+            if re.match(r"^\| \d+ \| `", line)]
+    ids = [r[1].strip("`") for r in rows]
+    assert len(ids) == len(set(ids)), "a data point is listed twice"
+    return {r[1].strip("`"): r[3:] for r in rows}
+
+
+def test_coverage_table_lists_every_data_point_once():
+    catalogue = [row["datapoint_id"] for _, row in read_table(ROOT / "data" / "catalogue" / "datapoints.tsv")]
+    assert list(coverage_rows()) == catalogue
+
+
+@pytest.mark.parametrize("column", range(len(COVERAGE_SETS)))
+def test_coverage_table_agrees_with_the_sets(column):
+    """A cell with a target names the CSV's target, unit, year and source; a cell without one says why (`none:`)."""
+    csv_rows = {row["data_point_id"]: row
+                for _, row in read_table(ROOT / "data" / "benchmarks" / f"{COVERAGE_SETS[column]}.csv")}
+    for dp, cells in coverage_rows().items():
+        cell, row = cells[column], csv_rows.get(dp)
+        if row is None:
+            assert cell.startswith("none: ") and len(cell) > len("none: "), (dp, cell)
+            continue
+        found = CELL.match(cell)
+        assert found, (dp, cell)
+        target = (f"{row['band_low']} – {row['band_high']}" if row["direction"] == "band" else row["target"])
+        shown = found["target"] + (f" – {found['high']}" if found["high"] else "")
+        assert (shown, found["unit"], found["year"] or "", found["source"]) == (
+            target, row["unit"], row.get("applies_from") or "", row["source"]), dp

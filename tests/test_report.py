@@ -15,7 +15,7 @@ from registry.scoring.summary import summary
 def alesund_data(store, iris):
     city = find_city(store, "alesund")
     return {"summary": summary(store, iris, city, "2020-06"),
-            "scores": city_scores(store, iris, city, "2020-06", find_set(store, "international-targets"))}
+            "scores": [city_scores(store, iris, city, "2020-06", find_set(store, "international-targets"))]}
 
 
 @pytest.fixture
@@ -50,10 +50,10 @@ def test_the_same_data_gives_the_same_files(store, iris, alesund_data, written, 
 
 def test_segment_colours(store, alesund_data):
     tree = CatalogueTree(store)
-    states = node_states(tree, alesund_data["scores"], {"EC-ICT-ICT-2C": {"status": "reported"}})
-    assert states["SC-EH-ED"] == 4               # Education: School Enrolment 4 of 4
-    assert states["SC-SH-SI"] == 2               # Social Inclusion: Gender Income Equity 62 %
-    assert states["EC-ICT-ICT-2C"] == NO_TARGET  # reported, no target in the set
+    states = node_states(tree, alesund_data["scores"][0], {"EC-ICT-T-1C": {"status": "reported"}})
+    assert states["SC-EH-ED"] == 3               # Education: School Enrolment 4, Adult Literacy 3 → 7 of 8
+    assert states["SC-SH-SI"] == 3               # Social Inclusion: Gender Income Equity 2, Childcare 4 → 6 of 8
+    assert states["EC-ICT-T-1C"] == NO_TARGET    # reported, no target in the set
     assert states["SC-SH-FS"] == NO_DATA         # nothing reported in Food Security
 
 
@@ -65,3 +65,19 @@ def test_rings_cover_the_circle(store):
         ring = [s for s in parts if s.node.level == level]
         assert len(ring) == count and sum(s.width for s in ring) == pytest.approx(360)
     assert len({s.node.key for s in parts if s.node.level == "category"}) == 27  # 22 names; some recur in several sub-dimensions
+
+
+def test_two_sets_side_by_side(store, iris, alesund_data, tmp_path):
+    """`report --benchmarks international-targets --benchmarks norway-national-targets`: a wheel per set, and the
+    page's tables give each set its own columns, so the two sets' expectations can be compared."""
+    city = find_city(store, "alesund")
+    national = city_scores(store, iris, city, "2020-06", find_set(store, "norway-national-targets"))
+    written = write_report(store, iris, {**alesund_data, "scores": [*alesund_data["scores"], national]}, tmp_path)
+    assert [p.name for p in written] == [
+        "alesund-2020-06-wheel.svg", "alesund-2020-06-wheel.png", "alesund-2020-06-wheel-norway-national-targets.svg",
+        "alesund-2020-06-wheel-norway-national-targets.png", "alesund-2020-06.html"]
+    html = written[-1].read_text(encoding="utf-8")
+    assert 'src="alesund-2020-06-wheel-norway-national-targets.svg"' in html
+    assert html.count('<th colspan="3">norway-national-targets</th>') == 4  # the roll-up table and three dimensions
+    no2 = html[html.index("Air Pollution: NO2"):]
+    assert no2.index("≤ 10") < no2.index("≤ 30") < no2.index("</tr>")  # WHO 2021, then the national target

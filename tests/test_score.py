@@ -14,7 +14,7 @@ from registry.scoring.benchmarks import SetInfo, parse_set, validate_set
 from registry.submissions.ingest import Context
 from registry.namespaces import KPI
 from registry.sparql import plain
-from registry.scoring.score import CatalogueTree, data_point_scores, rollups
+from registry.scoring.score import CatalogueTree, data_point_scores, rollups, target_text
 from registry.store import OxigraphStore, Store
 
 DECIMAL = URIRef("http://www.w3.org/2001/XMLSchema#decimal")
@@ -43,26 +43,31 @@ class Synthetic:
         self.store.replace_graphs({iris.g_benchmarks("synthetic"): targets.graph})
         self.set = iris.benchmark_set("synthetic")
 
-    def submit(self, name: str, values: dict[str, object]) -> URIRef:
-        """A submission of city `name` reporting `values` (data point id → Python value)."""
+    def submit(self, name: str, values: dict[str, object], round_id: str = "r1") -> URIRef:
+        """A submission of city `name` for round `round_id` reporting `values` (data point id → Python value)."""
         iris, g = self.iris, Graph()
-        sub = iris.submission(name, "r1")
+        sub = iris.submission(name, round_id)
         g.add((sub, RDF.type, KPI.Submission))
         g.add((sub, KPI.city, iris.city(name)))
-        g.add((sub, KPI.round, iris.round(name, "r1")))
+        g.add((sub, KPI.round, iris.round(name, round_id)))
+        g.add((iris.round(name, round_id), KPI.roundId, Literal(round_id)))
         for dp_id, value in values.items():
-            item = iris.observation(name, "r1", dp_id)
+            item = iris.observation(name, round_id, dp_id)
             g.add((item, KPI.submission, sub))
             g.add((item, KPI.dataPoint, iris.datapoint(dp_id)))
             g.add((item, KPI.reportingStatus, KPI.Reported))
             g.add((item, KPI.value, Literal(value) if isinstance(value, bool) else Literal(str(value), datatype=DECIMAL)))
-        self.store.replace_graphs({iris.g_submission(name, "r1"): g})
+        self.store.replace_graphs({iris.g_submission(name, round_id): g})
         return sub
 
     def points(self) -> dict[tuple[str, str], tuple[Decimal, int]]:
         """(city, data point id) → (% of target, points), for every submission at once."""
+        return {(city, dp): score for (city, _, dp), score in self.rounds().items()}
+
+    def rounds(self) -> dict[tuple[str, str, str], tuple[Decimal, int]]:
+        """(city, round, data point id) → (% of target, points), for every submission at once."""
         rows = self.store.select(sparql.load("score_datapoints"), {"set": self.set})
-        return {(str(r["submission"]).split("/")[-2], str(r["dataPoint"]).rsplit("/", 1)[-1]):
+        return {(*str(r["submission"]).split("/")[-2:], str(r["dataPoint"]).rsplit("/", 1)[-1]):
                 (Decimal(str(r["percent"])), int(r["points"])) for r in rows}
 
     def met(self) -> dict[tuple[str, str], bool]:
@@ -178,7 +183,7 @@ def test_alesund_under_international_targets(store, iris):
     scored = {s["data_point"]: (s["percent"], s["points"])
               for s in data_point_scores(store, tree, iris.submission("alesund", "2020-06"),
                                          iris.benchmark_set("international-targets"))}
-    assert len(scored) == 16  # 17 targets; PM2.5 was not reported
+    assert len(scored) == 33  # 34 targets; PM2.5 was not reported
     assert scored["EN-EN-AQ-1C-no2"] == (47.62, 2)
     assert scored["SC-EH-H-2C"] == (100, 4) and scored["SC-SH-HO-1C"] == (99.96, 4)
     assert scored["SC-SH-SI-1C"] == (62, 2)
@@ -201,3 +206,66 @@ def test_rollup_agrees_with_the_data_point_query(store, iris):
         per_kpi.setdefault(s["kpi"], []).append(s["points"])
     kpis = rollups(store, tree, [submission], targets)[submission]["kpi"]
     assert {k["code"]: (k["points"], k["scored"]) for k in kpis} == {c: (sum(p), len(p)) for c, p in per_kpi.items()}
+
+
+# -- each kind of target at the report's band boundaries (0–33 % → 1, 33–66 → 2, 66–95 → 3, 95+ → 4) ------------
+KINDS_HEADER = STRICT_HEADER.rstrip("\n") + ",applies_from\n"
+KINDS = {
+    # higher is better: value ÷ target
+    "higher": ("SC-EH-ED-1C,50,%,higher,,,https://example.org/t,,,,,\n", "SC-EH-ED-1C",
+               [("16.49", 1), ("16.5", 2), ("32.99", 2), ("33", 3), ("47.49", 3), ("47.5", 4), ("50", 4)]),
+    # lower is better, target not 0: target ÷ value (SC-SH-HO-2A, housing costs of at most 30 % of income)
+    "lower": ("SC-SH-HO-2A,30,%,lower,,,https://example.org/t,,,,,\n", "SC-SH-HO-2A",
+              [("91", 1), ("90", 2), ("46", 2), ("45", 3), ("31.6", 3), ("31.5", 4), ("30", 4), ("10", 4)]),
+    # strict bound "less than 70": the ratio decides the band; 70 itself scores 4 but does not meet it
+    "strict": ("SC-EH-H-2C,70,per 100 000 live births,lower,,,https://example.org/t,,,,yes,\n", "SC-EH-H-2C",
+               [("213", 1), ("212", 2), ("106.1", 2), ("106", 3), ("73.7", 3), ("73.6", 4), ("70", 4)]),
+    # a band: value ÷ lower limit below it, upper limit ÷ value above it
+    "band": ("SC-SH-SI-1C,,ratio female:male,band,0.9,1.1,https://example.org/t,,,,,\n", "SC-SH-SI-1C",
+             [("0.2969", 1), ("0.297", 2), ("0.594", 3), ("0.855", 4), ("1", 4), ("1.1578", 4), ("1.1579", 3),
+              ("1.6666", 3), ("1.6667", 2), ("3.3333", 2), ("3.334", 1)]),
+    # yes/no: the target value is 100 %, the other 0 %
+    "yes/no": ("EC-I-UP-2A-compact,yes,yes/no,higher,,,https://example.org/t,,,,,\n", "EC-I-UP-2A-compact",
+               [(True, 4), (False, 1)]),
+    # a zero target, lower is better: the complement, (maximum − value) ÷ maximum
+    "zero": ("EN-EN-WA-1C-open-dump,0,%,lower,,,https://example.org/t,,,,,\n", "EN-EN-WA-1C-open-dump",
+             [("67.01", 1), ("67", 2), ("34.01", 2), ("34", 3), ("5.01", 3), ("5", 4), ("0", 4)]),
+}
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_kind_of_target_at_the_band_boundaries(staged, iris, tmp_path, kind):
+    row, dp, cases = KINDS[kind]
+    with OxigraphStore() as store:
+        synthetic = Synthetic(store, staged, iris, tmp_path, KINDS_HEADER + row)
+        for n, (value, _) in enumerate(cases):
+            synthetic.submit(f"c{n}", {dp: value})
+        got = synthetic.points()
+        assert [got[(f"c{n}", dp)][1] for n in range(len(cases))] == [points for _, points in cases]
+
+
+def test_a_target_applies_from_its_year_on(staged, iris, tmp_path):
+    """applies_from 2018: a round of 2017 has no target yet, 2018 and later are scored; a round id without a year
+    (`r1`) cannot be shown to be late enough, so it is not scored either (fail closed)."""
+    row = "EC-ICT-PS-3A,100,%,higher,,,https://example.org/t,,,,,2018\n"
+    with OxigraphStore() as store:
+        synthetic = Synthetic(store, staged, iris, tmp_path, KINDS_HEADER + row)
+        for round_id, value in (("2017-06", "100"), ("2018-01", "32.99"), ("2018-12", "33"), ("2020-06", "95"),
+                                ("r1", "100")):
+            synthetic.submit("city", {"EC-ICT-PS-3A": value}, round_id)
+        assert synthetic.rounds() == {("city", "2018-01", "EC-ICT-PS-3A"): (Decimal("32.99"), 1),
+                                      ("city", "2018-12", "EC-ICT-PS-3A"): (Decimal(33), 2),
+                                      ("city", "2020-06", "EC-ICT-PS-3A"): (Decimal(95), 4)}
+        rows = store.select(sparql.load("score_categories"), {"set": synthetic.set})
+        assert sorted(str(r["submission"]).rsplit("/", 1)[-1] for r in rows if r["level"].value == "kpi") == [
+            "2018-01", "2018-12", "2020-06"]
+
+
+def test_applies_from_is_recorded_as_a_year(staged, iris, tmp_path):
+    with OxigraphStore() as store:
+        synthetic = Synthetic(store, staged, iris, tmp_path, KINDS_HEADER + "EC-ICT-PS-3A,100,%,higher,,,"
+                              "https://example.org/t,,,,,2018\n")
+        synthetic.submit("city", {"EC-ICT-PS-3A": "100"}, "2019-06")
+        tree = CatalogueTree(store)
+        [score] = data_point_scores(store, tree, iris.submission("city", "2019-06"), synthetic.set)
+        assert (score["applies_from"], score["points"], target_text(score)) == (2018, 4, "≥ 100, from 2018")

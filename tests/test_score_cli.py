@@ -53,16 +53,28 @@ def test_summary_table_reads_like_the_report(built):
 def test_score_json_names_its_set(built):
     data = json.loads(run_cli("score", "--store", built, "--city", "alesund", "--format", "json").stdout)
     assert data["benchmarks"]["set"] == "international-targets" and data["benchmarks"]["status"] == "draft"
-    assert len(data["data_points"]) == 16
+    assert len(data["data_points"]) == 33  # 34 targets; PM2.5 was not reported
     assert {d["name"]: d["band"] for d in data["dimensions"]} == {
         "Economy": "66 – 95 % of target", "Environment": "66 – 95 % of target",
         "Society and Culture": "66 – 95 % of target"}
+
+
+def test_score_against_the_national_set(built):
+    data = json.loads(run_cli("score", "--store", built, "--city", "alesund", "--benchmarks", "norway-national-targets",
+                              "--format", "json").stdout)
+    assert data["benchmarks"]["set"] == "norway-national-targets" and len(data["data_points"]) == 7
+    recycled = next(d for d in data["data_points"] if d["data_point"] == "EN-EN-WA-1C-recycled")
+    assert (recycled["target"], recycled["percent"], recycled["points"]) == (65, 55.95, 2)
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (("score", "--city", "oslo"), "unknown city 'oslo'"),
     (("score", "--city", "alesund", "--round", "1999"), "no submission of alesund for round 1999"),
     (("score", "--city", "alesund", "--benchmarks", "nope"), "no benchmark set 'nope'"),
+    (("report", "--city", "alesund", "--benchmarks", "international-targets", "--benchmarks", "international-targets",
+      "--out", "unused"), "a set is named twice"),
+    (("report", "--city", "alesund", "--benchmarks", "international-targets", "--benchmarks", "nope",
+      "--out", "unused"), "no benchmark set 'nope'"),
 ])
 def test_errors_are_one_line_exit_2(built, args, message):
     proc = run_cli(args[0], "--store", built, *args[1:], check=False)
@@ -73,7 +85,7 @@ def test_compare_cities_side_by_side(built):
     data = json.loads(run_cli("compare", "--store", built, "--cities", "alesund,trondheim", "--format", "json").stdout)
     assert data["columns"] == [{"city": "alesund", "round": "2020-06"}, {"city": "trondheim", "round": "2020-09"}]
     education = next(r for r in data["rows"] if r["name"] == "Education")
-    assert [s["percent"] for s in education["scores"]] == [100, 100]
+    assert [s["percent"] for s in education["scores"]] == [87.5, 100]  # Ålesund: Adult Literacy 94.8 % of 100 → 3 pts
     housing = next(r for r in data["rows"] if r["name"] == "Housing")
     assert housing["scores"][1] is None  # Trondheim reported nothing with a target there
     assert [r["level"] for r in data["rows"]].count("dimension") == 3
@@ -85,7 +97,8 @@ def test_benchmark_import_then_score_and_trend(own, tmp_path):
     run_cli("benchmarks", "import", str(targets), "--store", own, "--set", "health-plan",
             "--publisher", "Ålesund kommune", "--title", "Health plan targets")
     sets = json.loads(run_cli("benchmarks", "list", "--store", own, "--format", "json").stdout)
-    assert {s["set"]: s["benchmarks"] for s in sets} == {"health-plan": 1, "international-targets": 17}
+    assert {s["set"]: s["benchmarks"] for s in sets} == {"health-plan": 1, "international-targets": 34,
+                                                            "norway-national-targets": 8}
     data = json.loads(run_cli("score", "--store", own, "--city", "alesund", "--benchmarks", "health-plan",
                               "--format", "json").stdout)
     assert [(d["data_point"], d["points"]) for d in data["data_points"]] == [("SC-EH-H-3C", 4)]

@@ -200,16 +200,20 @@ def comparison(store: Store, iris: IRIs, columns: list[tuple[City, str]], set_id
 @store_options
 @click.option("--city", required=True, help=CITY_HELP)
 @click.option("--round", "round_id", help=ROUND_HELP)
-@click.option("--benchmarks", "set_id", default=sets.DEFAULT_SET, show_default=True, help=SET_HELP)
+@click.option("--benchmarks", "set_ids", multiple=True, default=(sets.DEFAULT_SET,), show_default=True,
+              help=SET_HELP + " Repeat it to show several sets side by side: a wheel each, a column each.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write into.")
-def report_cmd(settings: Settings, city: str, round_id: str | None, set_id: str, out: Path) -> None:
+def report_cmd(settings: Settings, city: str, round_id: str | None, set_ids: tuple[str, ...], out: Path) -> None:
     """Write a city report: HTML page with the summary tables, the KPI table and the benchmark wheel (SVG, PNG)."""
     from registry.scoring.report import write_report  # matplotlib loads only for this verb
 
+    if len(set(set_ids)) < len(set_ids):
+        raise Fatal(f"--benchmarks: a set is named twice ({', '.join(set_ids)})")
     with ready_store(settings) as store:
         known, round_id = resolve(store, settings, city, round_id)
+        chosen = [benchmark_set(store, set_id) for set_id in set_ids]
         data = {"summary": summary(store, settings.iris, known, round_id),
-                "scores": city_scores(store, settings.iris, known, round_id, benchmark_set(store, set_id))}
+                "scores": [city_scores(store, settings.iris, known, round_id, c) for c in chosen]}
         files = write_report(store, settings.iris, data, out)
     for path in files:
         print(path)

@@ -7,10 +7,11 @@ stored as its own named graph in one atomic write; a set that does not conform i
 
 CSV columns (as `data/benchmarks/international-targets.csv`): data_point_id, target, unit,
 direction (higher | lower | band), band_low, band_high, source (an IRI), and optionally
-source_title, quote, note, strict. The quote (the source's words that give the number) is kept as the
+source_title, quote, note, strict, applies_from. The quote (the source's words that give the number) is kept as the
 benchmark's dcterms:description, the note as skos:note. `strict` is `yes` where the source states a
 strict bound ("less than 70"): a value equal to the target or a band limit then does not meet it
-(kpi:strictBound); empty or `no`, it does.
+(kpi:strictBound); empty or `no`, it does. `applies_from` is the year (YYYY) from which the source makes the target
+apply (kpi:appliesFrom, xsd:gYear): a round of an earlier year is not scored against it (docs/rules.md, BEN-18).
 """
 
 from __future__ import annotations
@@ -141,10 +142,17 @@ def _benchmark(staged: StagedSet, iris: IRIs, catalogue: Catalogue, row: dict[st
                 g.add((source, DCTERMS.title, Literal(row["source_title"], lang="en")))
     if (row.get("strict") or "").strip():
         g.add((node, KPI.strictBound, value_literal(row["strict"], XSD.boolean)))  # not yes/no: BEN-17 names it
+    if (row.get("applies_from") or "").strip():
+        g.add((node, KPI.appliesFrom, _year(row["applies_from"].strip())))
     if row.get("quote"):
         g.add((node, DCTERMS.description, Literal(row["quote"], lang="en")))
     if row.get("note"):
         g.add((node, SKOS.note, Literal(row["note"], lang="en")))
+
+
+def _year(text: str) -> Literal:
+    """A year as xsd:gYear; anything else as a plain string that rule BEN-18 rejects."""
+    return Literal(text, datatype=XSD.gYear) if re.fullmatch(r"[0-9]{4}", text) else Literal(text)
 
 
 def validate_set(staged: StagedSet, reference: Graph) -> Report:

@@ -47,24 +47,35 @@ class Segment:
 
 
 def write_report(store: Store, iris: IRIs, data: dict[str, Any], out: Path) -> list[Path]:
-    """Write `{city}-{round}.html`, `-wheel.svg` and `-wheel.png` into `out`; returns their paths."""
+    """Write `{city}-{round}.html` and a wheel per benchmark set into `out`; returns their paths.
+
+    `data["scores"]` holds one city_scores result per set, the first the main one: its wheel is
+    `{city}-{round}-wheel.svg` / `.png`, a further set's `{city}-{round}-wheel-{set}.svg` / `.png`, and the page
+    shows the sets side by side (a wheel each, one column each in the tables) where their targets differ.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    summary, scores = data["summary"], data["scores"]
+    summary = data["summary"]
     tree = CatalogueTree(store)
     rows = store.select(sparql.load("export_submission"), {"submission": iris.submission(summary["city"], summary["round"])})
     results = {str(r["id"]): r for r in rows}
-    states = node_states(tree, scores, results)
     bands = score_bands(store)
     stem = f"{summary['city']}-{summary['round']}"
-    figure = wheel(tree, states, bands, f"{summary['city_name']} · round {summary['round']}",
-                   f"Benchmark set: {scores['benchmarks']['title']} ({scores['benchmarks']['status']})")
-    paths = [out / f"{stem}-wheel.svg", out / f"{stem}-wheel.png", out / f"{stem}.html"]
-    with rc_context({"svg.hashsalt": stem, "svg.fonttype": "none"}):  # same data, same bytes
-        figure.savefig(paths[0], format="svg", metadata={"Date": None})
-        figure.savefig(paths[1], format="png", dpi=110, metadata={"Software": None})
-    paths[2].write_text(page(tree, summary, scores, results, states, bands, paths[0].name, paths[1].name),
-                        encoding="utf-8")
-    return paths
+    views, paths = [], []
+    for n, scores in enumerate(data["scores"]):
+        chosen = scores["benchmarks"]
+        name = f"{stem}-wheel" if n == 0 else f"{stem}-wheel-{chosen['set']}"
+        states = node_states(tree, scores, results)
+        figure = wheel(tree, states, bands, f"{summary['city_name']} · round {summary['round']}",
+                       f"Benchmark set: {chosen['title']} ({chosen['status']})")
+        svg, png = out / f"{name}.svg", out / f"{name}.png"
+        with rc_context({"svg.hashsalt": name, "svg.fonttype": "none"}):  # same data, same bytes
+            figure.savefig(svg, format="svg", metadata={"Date": None})
+            figure.savefig(png, format="png", dpi=110, metadata={"Software": None})
+        views.append({"scores": scores, "states": states, "svg": svg.name, "png": png.name})
+        paths += [svg, png]
+    html = out / f"{stem}.html"
+    html.write_text(page(tree, summary, views, results, bands), encoding="utf-8")
+    return [*paths, html]
 
 
 # -- what colour each node gets ----------------------------------------------------------------
@@ -191,40 +202,45 @@ def _short(text: str, width: int) -> str:
 
 
 # -- the page --------------------------------------------------------------------------------
-def page(tree: CatalogueTree, summary: dict[str, Any], scores: dict[str, Any], results: dict[str, dict],
-         states: dict[str, int | str], bands: dict[int, str], svg: str, png: str) -> str:
+def page(tree: CatalogueTree, summary: dict[str, Any], views: list[dict[str, Any]], results: dict[str, dict],
+         bands: dict[int, str]) -> str:
+    """The report page; `views` as write_report builds them (scores, node states and wheel files per set)."""
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                                      undefined=jinja2.StrictUndefined)
     environment.filters["percent"] = lambda value: f"{round(value, 1):g} %"
     return environment.get_template("city_report.html").render(
-        summary=summary, scores=scores, svg=svg, png=png, version=__version__, colours=COLOURS, ink=INK,
-        bands=bands, legend=LEGEND, short_legend=SHORT_LEGEND, dimensions=kpi_table(tree, scores, results, states),
-        rollups=rollup_rows(tree, scores, states),
+        summary=summary, views=views, version=__version__, colours=COLOURS, ink=INK,
+        bands=bands, legend=LEGEND, short_legend=SHORT_LEGEND, dimensions=kpi_table(tree, views, results),
+        rollups=rollup_rows(tree, views),
     )
 
 
-def kpi_table(tree: CatalogueTree, scores: dict[str, Any], results: dict[str, dict],
-              states: dict[str, int | str]) -> list[dict[str, Any]]:
-    """Dimension → category → KPI → data point rows, with value, target, % of target and band."""
-    scored = {s["data_point"]: s for s in scores["data_points"]}
+def kpi_table(tree: CatalogueTree, views: list[dict[str, Any]], results: dict[str, dict]) -> list[dict[str, Any]]:
+    """Dimension → category → KPI → data point rows, with value and, per set, target, % of target and band."""
+    scored = [{s["data_point"]: s for s in v["scores"]["data_points"]} for v in views]
+    main = views[0]["states"]
     return [{"name": d.name, "categories": [
-        {"code": c.code, "name": c.name, "state": states[c.key], "kpis": [
-            {"code": k.code, "name": k.name, "tier": k.tier, "state": states[k.key],
-             "points": [_point_row(p, results.get(p.key, {}), scored.get(p.key), states[p.key]) for p in tree.children(k)]}
+        {"code": c.code, "name": c.name, "state": main[c.key], "kpis": [
+            {"code": k.code, "name": k.name, "tier": k.tier, "state": main[k.key],
+             "points": [_point_row(p, results.get(p.key, {}),
+                                   [(by.get(p.key), v["states"][p.key]) for by, v in zip(scored, views)])
+                        for p in tree.children(k)]}
             for k in tree.children(c)]}
         for c in tree.categories(d)]} for d in tree.children()]
 
 
-def _point_row(node: Node, result: dict, score: dict | None, state: int | str) -> dict[str, Any]:
+def _point_row(node: Node, result: dict, per_set: list[tuple[dict | None, int | str]]) -> dict[str, Any]:
     value = result.get("value")
     shown = None if value is None else as_printed(value, result.get("decimals"))
-    return {"name": node.name, "value": shown, "unit": node.unit, "state": state,
+    return {"name": node.name, "value": shown, "unit": node.unit,
             "status": str(result.get("status", "")) or "no data", "verification": str(result.get("verification", "")),
-            "target": target_text(score) if score else None, "percent": score["percent"] if score else None}
+            "sets": [{"state": state, "target": target_text(score) if score else None,
+                      "percent": score["percent"] if score else None} for score, state in per_set]}
 
 
-def rollup_rows(tree: CatalogueTree, scores: dict[str, Any], states: dict[str, int | str]) -> list[dict[str, Any]]:
-    """Each dimension's score followed by its categories' scores (None where nothing was scored)."""
-    by_code = {r["code"]: r for level in ("dimensions", "categories") for r in scores[level]}
-    return [{"level": n.level, "code": n.code, "name": n.name, "score": by_code.get(n.code), "state": states[n.key]}
+def rollup_rows(tree: CatalogueTree, views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each dimension followed by its categories, with per set its score (None where nothing was scored)."""
+    by_code = [{r["code"]: r for level in ("dimensions", "categories") for r in v["scores"][level]} for v in views]
+    return [{"level": n.level, "code": n.code, "name": n.name,
+             "sets": [{"score": codes.get(n.code), "state": v["states"][n.key]} for codes, v in zip(by_code, views)]}
             for d in tree.children() for n in [d, *tree.categories(d)]]

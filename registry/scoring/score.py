@@ -96,7 +96,7 @@ def data_point_scores(store: Store, catalogue: CatalogueTree, submission: URIRef
             "data_point": node.key, "kpi": kpi.code, "name": _full_name(node, kpi), "value": plain(r["value"]),
             "unit": node.unit, "target": plain(r.get("target")), "direction": DIRECTIONS.get(r["direction"]),
             "band_lower": plain(r.get("bandLower")), "band_upper": plain(r.get("bandUpper")),
-            "strict": _true(r.get("strict")), "met": _true(r["met"]), "percent": _percent(r["percent"]), "points": int(r["points"]), "band": bands[int(r["points"])],
+            "strict": _true(r.get("strict")), "applies_from": _year(r.get("appliesFrom")), "met": _true(r["met"]), "percent": _percent(r["percent"]), "points": int(r["points"]), "band": bands[int(r["points"])],
             "order": node.order,
         })
     return sorted(out, key=lambda s: s.pop("order"))
@@ -121,7 +121,13 @@ def rollups(store: Store, catalogue: CatalogueTree, submissions: list[URIRef], b
 
 
 def target_text(score: dict[str, Any]) -> str:
-    """`≥ 100`, `≤ 15`, `< 70` (a strict bound), `1 – 1` (a band), `yes`: the target as a reader compares a value with it."""
+    """`≥ 100`, `≤ 15`, `< 70` (a strict bound), `1 – 1` (a band), `yes`, `≥ 100, from 2018` (kpi:appliesFrom): the
+    target as a reader compares a value with it."""
+    since = f", from {score['applies_from']}" if score.get("applies_from") else ""
+    return _level_text(score) + since
+
+
+def _level_text(score: dict[str, Any]) -> str:
     target = score["target"]
     if score["direction"] == "band":
         return f"{score['band_lower']:g} – {score['band_upper']:g}"
@@ -129,6 +135,11 @@ def target_text(score: dict[str, Any]) -> str:
         return "yes" if target else "no"
     signs = {"higher": ">", "lower": "<"} if score["strict"] else {"higher": "≥", "lower": "≤"}
     return f"{signs.get(score['direction'], '')} {target:g}".lstrip() if isinstance(target, (int, float)) else str(target)
+
+
+def _year(term) -> int | None:
+    """kpi:appliesFrom (xsd:gYear) as a number, or None when the target applies to every round."""
+    return None if term is None else int(str(term))
 
 
 def _true(term) -> bool:
