@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from registry.submissions.staged import COLUMNS
+from registry.submissions.staged import COLUMNS, DATA_QUALITY
 from registry.submissions.numbers import decimals_given, normalise_number
 from registry.submissions.workbook import SHEET, _Refused, number_text
 from registry.submissions.userfiles import MAX_BYTES
@@ -94,19 +94,24 @@ def exported_without_system(store: Path) -> list[str]:
 
 def test_template_has_a_locked_row_per_data_point_drop_downs_ranges_and_instructions(template):
     book = openpyxl.load_workbook(template)
-    assert book.sheetnames == [SHEET, "Instructions"]
+    assert book.sheetnames == [SHEET, "Instructions", "Choices"] and book["Choices"].sheet_state == "hidden"
     sheet = book[SHEET]
     assert [c.value for c in sheet[1]] == list(COLUMNS)
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 112 and len({r[0] for r in rows}) == 112
-    assert all(r[6:] == (None,) * 5 for r in rows)  # nothing filled in
+    assert all(r[6:] == (None,) * 9 for r in rows)  # nothing filled in
 
     assert sheet.protection.sheet and not sheet.protection.password
-    assert sheet["C2"].protection.locked and not any(sheet[f"{c}2"].protection.locked for c in "GHIJK")
+    assert sheet["C2"].protection.locked and not any(sheet[f"{c}2"].protection.locked for c in "GHIJKLMNO")
 
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     assert validations["H2:H113"].formula1 == '"reported,not_reported"'
     assert validations["I2:I113"].formula1 == '"verified,not_verified"'
+    # Data quality: the reporting template's six choices (Verification Manual 2022, p. 153), from the hidden sheet.
+    assert validations["M2:M113"].formula1 == "Choices!$A$1:$A$6"
+    assert [c.value for (c,) in book["Choices"].iter_rows()] == list(DATA_QUALITY)
+    assert (validations["O2:O113"].type, validations["O2:O113"].formula1) == ("whole", "1000")  # the year
+    assert "L2:L113" not in validations and "N2:N113" not in validations  # address and origin: free text
     row_of = {r[0]: n for n, r in enumerate(rows, start=2)}
     def rule_of(dp: str):
         return next(v for v in validations.values() if f"G{row_of[dp]}" in str(v.sqref).split())
