@@ -199,7 +199,7 @@ def page(tree: CatalogueTree, summary: dict[str, Any], scores: dict[str, Any], r
     return environment.get_template("city_report.html").render(
         summary=summary, scores=scores, svg=svg, png=png, version=__version__, colours=COLOURS, ink=INK,
         bands=bands, legend=LEGEND, short_legend=SHORT_LEGEND, dimensions=kpi_table(tree, scores, results, states),
-        rollups=rollup_rows(tree, scores, states),
+        rollups=rollup_rows(tree, scores, states), common_source=common_source(results),
     )
 
 
@@ -207,20 +207,41 @@ def kpi_table(tree: CatalogueTree, scores: dict[str, Any], results: dict[str, di
               states: dict[str, int | str]) -> list[dict[str, Any]]:
     """Dimension → category → KPI → data point rows, with value, target, % of target and band."""
     scored = {s["data_point"]: s for s in scores["data_points"]}
+    common = common_source(results)
     return [{"name": d.name, "categories": [
         {"code": c.code, "name": c.name, "state": states[c.key], "kpis": [
             {"code": k.code, "name": k.name, "tier": k.tier, "state": states[k.key],
-             "points": [_point_row(p, results.get(p.key, {}), scored.get(p.key), states[p.key]) for p in tree.children(k)]}
+             "points": [_point_row(p, results.get(p.key, {}), scored.get(p.key), states[p.key], common)
+                        for p in tree.children(k)]}
             for k in tree.children(c)]}
         for c in tree.categories(d)]} for d in tree.children()]
 
 
-def _point_row(node: Node, result: dict, score: dict | None, state: int | str) -> dict[str, Any]:
+def _point_row(node: Node, result: dict, score: dict | None, state: int | str, common: Source | None) -> dict[str, Any]:
     value = result.get("value")
     shown = None if value is None else as_printed(value, result.get("decimals"))
+    source = source_of(result)
     return {"name": node.name, "value": shown, "unit": node.unit, "state": state,
             "status": str(result.get("status", "")) or "no data", "verification": str(result.get("verification", "")),
-            "target": target_text(score) if score else None, "percent": score["percent"] if score else None}
+            "target": target_text(score) if score else None, "percent": score["percent"] if score else None,
+            "about": [str(result[k]) for k in ("year", "quality", "origin") if result.get(k) is not None],
+            "source": None if source == common else source}
+
+
+Source = tuple[str, str]  # (title or text, address or "")
+
+
+def source_of(result: dict) -> Source | None:
+    """What a value's source is: its text, or its document's title and address (issue 19)."""
+    text, url = str(result.get("source") or ""), str(result.get("sourceUrl") or "")
+    return (text or url, url) if text or url else None
+
+
+def common_source(results: dict[str, dict]) -> Source | None:
+    """The one source every item of the submission names (the Ålesund report for all of Ålesund's), printed
+    once above the table rather than in each row; None when the items name several or none."""
+    sources = {source_of(r) for r in results.values() if r.get("status") is not None}
+    return next(iter(sources)) if len(sources) == 1 else None
 
 
 def rollup_rows(tree: CatalogueTree, scores: dict[str, Any], states: dict[str, int | str]) -> list[dict[str, Any]]:
