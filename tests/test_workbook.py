@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from registry.submissions.staged import COLUMNS, DATA_QUALITY
+from registry.submissions.staged import COLUMNS, DATA_QUALITY, FILLED
 from registry.submissions.numbers import decimals_given, normalise_number
 from registry.submissions.workbook import SHEET, _Refused, number_text
 from registry.submissions.userfiles import MAX_BYTES
@@ -65,13 +65,15 @@ def fill(template: Path, out: Path, rows: list[dict[str, str]], edit=None) -> Pa
     for number in range(2, sheet.max_row + 1):
         dp = sheet.cell(number, column["data_point_id"]).value
         row_of[dp] = number
-        for name in ("value", "status", "verification", "note", "source"):
-            text = by_id[dp][name]
+        for name in FILLED:
+            text = by_id[dp].get(name)
             if not text:
                 continue
             cell = sheet.cell(number, column[name])
             if name == "value":
                 cell.value, cell.number_format = typed(text)
+            elif name == "reference_year":
+                cell.value = int(text)  # typed as a whole number, as the cell's validation asks
             else:
                 cell.value = text
     if edit:
@@ -138,6 +140,29 @@ def test_a_filled_workbook_validates_and_imports_exactly_as_the_same_values_in_c
     run_cli("import", str(workbook), *NEW_CITY, "--store", str(from_xlsx))
     quads = exported_without_system(from_csv)
     assert sum(q.endswith("/graph/submission/testby/2024> .") for q in quads) > 112 * 5  # the round was stored
+    assert exported_without_system(from_xlsx) == quads
+
+
+def test_the_attributes_import_from_a_workbook_exactly_as_from_csv(template, built, tmp_path):
+    """Data quality, origin, source (a document with its title) and reference year (issue 19): a workbook and
+    a CSV file holding the same cells store the same N-Quads."""
+    rows = alesund_rows()
+    rows[0].update(data_quality="Based on accurate measurements", data_origin="Statistics Norway",
+                   source="SSB table 11342", source_url="https://www.ssb.no/statbank/table/11342", reference_year="2019")
+    rows[1].update(data_quality="Unknown methodology, not traceable", reference_year="2018")
+    csv_file = tmp_path / "alesund.csv"
+    with csv_file.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    workbook = fill(template, tmp_path / "alesund.xlsx", rows)
+    from_csv, from_xlsx = store_copy(built, tmp_path, "csv"), store_copy(built, tmp_path, "xlsx")
+    run_cli("import", str(csv_file), *NEW_CITY, "--store", str(from_csv))
+    run_cli("import", str(workbook), *NEW_CITY, "--store", str(from_xlsx))
+    quads = exported_without_system(from_csv)
+    assert any("/def#AccurateMeasurements>" in q for q in quads)
+    assert any('"2019"^^<http://www.w3.org/2001/XMLSchema#gYear>' in q for q in quads)
+    assert any(q.startswith("<https://www.ssb.no/statbank/table/11342> <http://purl.org/dc/terms/title>") for q in quads)
     assert exported_without_system(from_xlsx) == quads
 
 
