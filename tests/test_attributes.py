@@ -208,6 +208,16 @@ def test_only_a_cited_document_may_be_titled(ctx, iris):
     assert [p.rule for p in model_problems(iris, staged)] == ["MOD-1"]
 
 
+def test_sources_citing_each_other_are_foreign_nodes(ctx, iris):
+    """Only an item's source is part of the submission: two documents citing each other are not, and
+    deciding so ends (it does not follow the cycle)."""
+    staged = parse_csv(ALESUND, iris, ctx.catalogue, CITY, "2020-06")
+    a, b = URIRef("https://example.org/a"), URIRef("https://example.org/b")
+    staged.graph.add((a, DCTERMS.source, b))
+    staged.graph.add((b, DCTERMS.source, a))
+    assert sorted(p.focus for p in model_problems(iris, staged)) == [str(a), str(b)]
+
+
 # -- stored: export, the cube and the table ----------------------------------------------------------
 @pytest.fixture(scope="module")
 def imported(staged, iris, tmp_path_factory):

@@ -138,14 +138,19 @@ def kind_of(node: Node, own: Own, g: Graph) -> str | None:
         return fixed[node]
     if not isinstance(node, URIRef):
         return None
-    local = str(node).removeprefix(own.items)
-    if local != str(node) and local and "/" not in local:
+    if is_item(node, own):
         return "item"
     if str(node).startswith(own.agents) and (own.verification, PROV.wasAssociatedWith, node) in g:
         return "agent"
-    if source_of(own)(node) is None and any(kind_of(s, own, g) == "item" for s in g.subjects(DCTERMS.source, node)):
+    # A document one of the items cites (not one a source cites: sources citing sources are no part of it).
+    if source_of(own)(node) is None and any(is_item(s, own) for s in g.subjects(DCTERMS.source, node)):
         return "source"
     return None
+
+
+def is_item(node: Node, own: Own) -> bool:
+    local = str(node).removeprefix(own.items)
+    return isinstance(node, URIRef) and local != str(node) and bool(local) and "/" not in local
 
 
 def model_problems(iris: IRIs, staged: Staged) -> list[Problem]:
