@@ -197,19 +197,19 @@ def test_void_counts_match_the_dumps_and_links_are_linksets(published):
 def csv2rdf(metadata_path: Path) -> Graph:
     """Minimal-mode csv2rdf (W3C "Generating RDF from Tabular Data on the Web" §6) for this table.
 
-    Enough of the spec for the release's metadata: one table, aboutUrl / propertyUrl / valueUrl
-    templates, suppressed columns, null = empty cell, literals typed by the column's datatype.
+    Enough of the spec for the release's metadata: one table, aboutUrl (the table's or a column's) /
+    propertyUrl / valueUrl templates, suppressed columns, null = empty cell, literals typed by the column's datatype.
     """
     meta = json.loads(metadata_path.read_text(encoding="utf-8"))
     schema = meta["tableSchema"]
     g = Graph()
     with (metadata_path.parent / meta["url"]).open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            subject = URIRef(URITemplate(schema["aboutUrl"]).expand(row))
             for column in schema["columns"]:
                 cell = row[column["name"]]
                 if column.get("suppressOutput") or cell == "":
                     continue
+                subject = URIRef(URITemplate(column.get("aboutUrl", schema["aboutUrl"])).expand(row))
                 if "valueUrl" in column:
                     value = URIRef(URITemplate(column["valueUrl"]).expand(row))
                 elif column["datatype"] == "string":

@@ -81,3 +81,28 @@ def test_two_sets_side_by_side(store, iris, alesund_data, tmp_path):
     assert html.count('<th colspan="3">norway-national-targets</th>') == 4  # the roll-up table and three dimensions
     no2 = html[html.index("Air Pollution: NO2"):]
     assert no2.index("≤ 10") < no2.index("≤ 30") < no2.index("</tr>")  # WHO 2021, then the national target
+
+
+def test_the_page_names_the_shared_source_once_and_what_a_city_said_about_a_value(store, iris, tmp_path):
+    """Ålesund's values all cite the report: the page says so once. A value with a year, a quality and a source of
+    its own (issue 19) shows them in its row, the source linked to its address."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, XSD
+    from registry.namespaces import KPI
+    city = find_city(store, "alesund")
+    data = {"summary": summary(store, iris, city, "2020-06"),
+            "scores": [city_scores(store, iris, city, "2020-06", find_set(store, "international-targets"))]}
+    html = write_report(store, iris, data, tmp_path / "before")[-1].read_text(encoding="utf-8")
+    assert "Source of every value: Ålesund Verification Report 2020, section 6." in html
+    assert "Verification Report 2020, section 6</td>" not in html  # not repeated in every row
+    item, ssb = iris.observation("alesund", "2020-06", "EC-ICT-ICT-1C"), URIRef("https://www.ssb.no/statbank/table/11342")
+    store.update(f"""DELETE {{ GRAPH ?g {{ <{item}> <{DCTERMS.source}> ?s }} }}
+                     INSERT {{ GRAPH ?g {{ <{item}> <{DCTERMS.source}> <{ssb}> ; <{KPI.dataQuality}> <{KPI.AccurateMeasurements}> ;
+                                              <{KPI.referencePeriod}> {Literal("2019", datatype=XSD.gYear).n3()} .
+                                        <{ssb}> <{DCTERMS.title}> "SSB table 11342" }} }}
+                     WHERE {{ GRAPH ?g {{ <{item}> <{DCTERMS.source}> ?s }} }}""")
+    html = write_report(store, iris, data, tmp_path / "after")[-1].read_text(encoding="utf-8")
+    assert "Source of every value" not in html  # no longer one source for all
+    assert ('2019 · Based on accurate measurements · <a href="https://www.ssb.no/statbank/table/11342">SSB table 11342</a>'
+            in html)
+    assert "Ålesund Verification Report 2020, section 6</td>" in html  # the others name theirs in their rows

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from registry.submissions.staged import COLUMNS
+from registry.submissions.staged import COLUMNS, DATA_QUALITY, FILLED
 from registry.submissions.numbers import decimals_given, normalise_number
 from registry.submissions.workbook import SHEET, _Refused, number_text
 from registry.submissions.userfiles import MAX_BYTES
@@ -65,13 +65,15 @@ def fill(template: Path, out: Path, rows: list[dict[str, str]], edit=None) -> Pa
     for number in range(2, sheet.max_row + 1):
         dp = sheet.cell(number, column["data_point_id"]).value
         row_of[dp] = number
-        for name in ("value", "status", "verification", "note", "source"):
-            text = by_id[dp][name]
+        for name in FILLED:
+            text = by_id[dp].get(name)
             if not text:
                 continue
             cell = sheet.cell(number, column[name])
             if name == "value":
                 cell.value, cell.number_format = typed(text)
+            elif name == "reference_year":
+                cell.value = int(text)  # typed as a whole number, as the cell's validation asks
             else:
                 cell.value = text
     if edit:
@@ -94,19 +96,24 @@ def exported_without_system(store: Path) -> list[str]:
 
 def test_template_has_a_locked_row_per_data_point_drop_downs_ranges_and_instructions(template):
     book = openpyxl.load_workbook(template)
-    assert book.sheetnames == [SHEET, "Instructions"]
+    assert book.sheetnames == [SHEET, "Instructions", "Choices"] and book["Choices"].sheet_state == "hidden"
     sheet = book[SHEET]
     assert [c.value for c in sheet[1]] == list(COLUMNS)
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert len(rows) == 112 and len({r[0] for r in rows}) == 112
-    assert all(r[6:] == (None,) * 5 for r in rows)  # nothing filled in
+    assert all(r[6:] == (None,) * 9 for r in rows)  # nothing filled in
 
     assert sheet.protection.sheet and not sheet.protection.password
-    assert sheet["C2"].protection.locked and not any(sheet[f"{c}2"].protection.locked for c in "GHIJK")
+    assert sheet["C2"].protection.locked and not any(sheet[f"{c}2"].protection.locked for c in "GHIJKLMNO")
 
     validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
     assert validations["H2:H113"].formula1 == '"reported,not_reported"'
     assert validations["I2:I113"].formula1 == '"verified,not_verified"'
+    # Data quality: the reporting template's six choices (Verification Manual 2022, p. 153), from the hidden sheet.
+    assert validations["M2:M113"].formula1 == "Choices!$A$1:$A$6"
+    assert [c.value for (c,) in book["Choices"].iter_rows()] == list(DATA_QUALITY)
+    assert (validations["O2:O113"].type, validations["O2:O113"].formula1) == ("whole", "1000")  # the year
+    assert "L2:L113" not in validations and "N2:N113" not in validations  # address and origin: free text
     row_of = {r[0]: n for n, r in enumerate(rows, start=2)}
     def rule_of(dp: str):
         return next(v for v in validations.values() if f"G{row_of[dp]}" in str(v.sqref).split())
@@ -133,6 +140,29 @@ def test_a_filled_workbook_validates_and_imports_exactly_as_the_same_values_in_c
     run_cli("import", str(workbook), *NEW_CITY, "--store", str(from_xlsx))
     quads = exported_without_system(from_csv)
     assert sum(q.endswith("/graph/submission/testby/2024> .") for q in quads) > 112 * 5  # the round was stored
+    assert exported_without_system(from_xlsx) == quads
+
+
+def test_the_attributes_import_from_a_workbook_exactly_as_from_csv(template, built, tmp_path):
+    """Data quality, origin, source (a document with its title) and reference year (issue 19): a workbook and
+    a CSV file holding the same cells store the same N-Quads."""
+    rows = alesund_rows()
+    rows[0].update(data_quality="Based on accurate measurements", data_origin="Statistics Norway",
+                   source="SSB table 11342", source_url="https://www.ssb.no/statbank/table/11342", reference_year="2019")
+    rows[1].update(data_quality="Unknown methodology, not traceable", reference_year="2018")
+    csv_file = tmp_path / "alesund.csv"
+    with csv_file.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    workbook = fill(template, tmp_path / "alesund.xlsx", rows)
+    from_csv, from_xlsx = store_copy(built, tmp_path, "csv"), store_copy(built, tmp_path, "xlsx")
+    run_cli("import", str(csv_file), *NEW_CITY, "--store", str(from_csv))
+    run_cli("import", str(workbook), *NEW_CITY, "--store", str(from_xlsx))
+    quads = exported_without_system(from_csv)
+    assert any("/def#AccurateMeasurements>" in q for q in quads)
+    assert any('"2019"^^<http://www.w3.org/2001/XMLSchema#gYear>' in q for q in quads)
+    assert any(q.startswith("<https://www.ssb.no/statbank/table/11342> <http://purl.org/dc/terms/title>") for q in quads)
     assert exported_without_system(from_xlsx) == quads
 
 

@@ -34,7 +34,12 @@ COLUMNS: tuple[tuple[str, str, str, URIRef | None, bool], ...] = (
     ("verification", "Verification status", "string", None, False),
     ("comment", "Note", "string", RDFS.comment, False),
     ("reason", "Reason not reported", "string", KPI.reason, False),
-    ("source", "Source", "string", DCTERMS.source, False),
+    ("source", "Source", "string", DCTERMS.source, False),  # a source given as text
+    ("source_url", "Source address", "anyURI", DCTERMS.source, True),  # a source document (issue 19) …
+    ("source_title", "Source title", "string", DCTERMS.title, False),  # … and its title, stated about it
+    ("data_quality", "Data quality", "string", None, False),
+    ("data_origin", "Data origin", "string", KPI.dataOrigin, False),
+    ("reference_year", "Reference year", "gYear", KPI.referencePeriod, False),
     ("item", "Item IRI", "anyURI", None, True),
     ("item_type", "Item type IRI", "anyURI", RDF.type, True),
     ("cube_type", "Data Cube type IRI", "anyURI", RDF.type, True),
@@ -46,7 +51,9 @@ COLUMNS: tuple[tuple[str, str, str, URIRef | None, bool], ...] = (
     ("unit", "Unit IRI", "anyURI", KPI.unit, True),
     ("status_iri", "Reporting status IRI", "anyURI", KPI.reportingStatus, True),
     ("verification_iri", "Verification status IRI", "anyURI", KPI.verificationStatus, True),
+    ("data_quality_iri", "Data quality IRI", "anyURI", KPI.dataQuality, True),
 )
+ABOUT = {"source_title": "source_url"}  # a column whose triple is about another column's IRI, not the item
 _VALUE_COLUMN = {XSD.decimal: "value", XSD.integer: "value_integer", XSD.boolean: "value_boolean"}
 
 
@@ -63,7 +70,9 @@ def _row(r: dict) -> dict[str, str]:
         ("item", "item"), ("item_type", "itemType"), ("cube_type", "cubeType"), ("submission", "submission"),
         ("dataset", "dataset"), ("city", "city"), ("round", "round"), ("data_point", "dataPoint"), ("unit", "unit"),
         ("status_iri", "status"), ("verification_iri", "verification"), ("city_key", "cityKey"), ("slug", "slug"),
-        ("decimals", "decimals"))}
+        ("decimals", "decimals"), ("source_url", "sourceUrl"), ("source_title", "sourceTitle"),
+        ("data_quality", "qualityLabel"), ("data_quality_iri", "quality"), ("data_origin", "origin"),
+        ("reference_year", "year"))}
     for column in _VALUE_COLUMN.values():
         cell[column] = ""
     value = r.get("value")
@@ -102,6 +111,8 @@ def csvw_metadata(download: str) -> bytes:
             column["propertyUrl"] = str(prop)
         if is_iri and prop is not None:
             column["valueUrl"] = "{+" + name + "}"
+        if name in ABOUT:
+            column["aboutUrl"] = "{+" + ABOUT[name] + "}"
         columns.append(column)
     metadata = {
         "@context": ["http://www.w3.org/ns/csvw", {"@language": "en"}],
@@ -111,7 +122,9 @@ def csvw_metadata(download: str) -> bytes:
         "dc:description": "One row per submission item: a value a city reported (a qb:Observation of the "
                           "registry's RDF Data Cube) or a data point it did not report (kpi:ItemNonResponse, "
                           "with the reason). The value is in value, value_integer or value_boolean according "
-                          "to the unit's datatype. Columns ending in IRI link back to the linked data.",
+                          "to the unit's datatype. Columns ending in IRI link back to the linked data. "
+                          "Source, data quality, data origin and reference year are what the city said about the "
+                          "value, empty where its source does not say.",
         "dc:license": {"@id": str(CC_BY)},
         "dialect": {"header": True, "encoding": "utf-8"},
         "tableSchema": {"columns": columns, "aboutUrl": "{+item}", "primaryKey": TABLE_KEY},

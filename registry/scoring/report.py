@@ -211,31 +211,53 @@ def page(tree: CatalogueTree, summary: dict[str, Any], views: list[dict[str, Any
     return environment.get_template("city_report.html").render(
         summary=summary, views=views, version=__version__, colours=COLOURS, ink=INK,
         bands=bands, legend=LEGEND, short_legend=SHORT_LEGEND, dimensions=kpi_table(tree, views, results),
-        rollups=rollup_rows(tree, views),
+        rollups=rollup_rows(tree, views), common_source=common_source(results),
     )
 
 
 def kpi_table(tree: CatalogueTree, views: list[dict[str, Any]], results: dict[str, dict]) -> list[dict[str, Any]]:
-    """Dimension → category → KPI → data point rows, with value and, per set, target, % of target and band."""
+    """Dimension → category → KPI → data point rows, with value and what the city said about it, and, per set,
+    target, % of target and band."""
     scored = [{s["data_point"]: s for s in v["scores"]["data_points"]} for v in views]
     main = views[0]["states"]
+    common = common_source(results)
     return [{"name": d.name, "categories": [
         {"code": c.code, "name": c.name, "state": main[c.key], "kpis": [
             {"code": k.code, "name": k.name, "tier": k.tier, "state": main[k.key],
              "points": [_point_row(p, results.get(p.key, {}),
-                                   [(by.get(p.key), v["states"][p.key]) for by, v in zip(scored, views)])
+                                   [(by.get(p.key), v["states"][p.key]) for by, v in zip(scored, views)], common)
                         for p in tree.children(k)]}
             for k in tree.children(c)]}
         for c in tree.categories(d)]} for d in tree.children()]
 
 
-def _point_row(node: Node, result: dict, per_set: list[tuple[dict | None, int | str]]) -> dict[str, Any]:
+def _point_row(node: Node, result: dict, per_set: list[tuple[dict | None, int | str]],
+               common: Source | None) -> dict[str, Any]:
     value = result.get("value")
     shown = None if value is None else as_printed(value, result.get("decimals"))
+    source = source_of(result)
     return {"name": node.name, "value": shown, "unit": node.unit,
             "status": str(result.get("status", "")) or "no data", "verification": str(result.get("verification", "")),
+            "about": [str(result[k]) for k in ("year", "quality", "origin") if result.get(k) is not None],
+            "source": None if source == common else source,
             "sets": [{"state": state, "target": target_text(score) if score else None,
                       "percent": score["percent"] if score else None} for score, state in per_set]}
+
+
+Source = tuple[str, str]  # (title or text, address or "")
+
+
+def source_of(result: dict) -> Source | None:
+    """What a value's source is: its text, or its document's title and address (issue 19)."""
+    text, url = str(result.get("source") or ""), str(result.get("sourceUrl") or "")
+    return (text or url, url) if text or url else None
+
+
+def common_source(results: dict[str, dict]) -> Source | None:
+    """The one source every item of the submission names (the Ålesund report for all of Ålesund's), printed
+    once above the table rather than in each row; None when the items name several or none."""
+    sources = {source_of(r) for r in results.values() if r.get("status") is not None}
+    return next(iter(sources)) if len(sources) == 1 else None
 
 
 def rollup_rows(tree: CatalogueTree, views: list[dict[str, Any]]) -> list[dict[str, Any]]:

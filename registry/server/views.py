@@ -124,10 +124,13 @@ def city_sections(store: Store, city: URIRef) -> tuple[list[Section], set[Node]]
             [Value(r["submission"], _text(r.get("title"))), Value(r.get("round"), _text(r.get("roundId"))),
              Value(r.get("observations"))] for r in submissions]),
         Section("Values reported", "Rapporterte verdier",
-                columns=["Round", "Data point", "Name", "Value", "Unit", "Status", "Verification", "Reason"], rows=[
+                columns=["Round", "Data point", "Name", "Value", "Unit", "Status", "Verification", "Reason",
+                         "Year", "Data quality", "Source"], rows=[
             [Value(r.get("round"), _text(r.get("roundId"))), Value(r["item"], _text(r.get("dataPointKey"))),
              Value(r["dataPoint"], _text(r.get("dataPointLabel"))), Value(_as_printed(r)), Value(r.get("unitLabel")),
-             Value(r.get("statusLabel")), Value(r.get("verificationLabel")), Value(r.get("reason"))] for r in items]),
+             Value(r.get("statusLabel")), Value(r.get("verificationLabel")), Value(r.get("reason")),
+             Value(r.get("year")), Value(r.get("qualityLabel")), Value(r.get("source"), _text(r.get("sourceTitle")))]
+            for r in items]),
     ]
     shown = {r["submission"] for r in submissions} | {r["item"] for r in items}
     return sections, shown

@@ -4,7 +4,8 @@ A Turtle or JSON-LD file could hold any triple, and whatever import stores is pa
 graph: a line about a catalogue KPI would give it a second label, a node of another city's would change
 that city's scores. So before SHACL looks at a file, every triple is checked against this closed model
 (rule MOD-1, docs/rules.md): its subject is one of the nodes the submission of *this* city and round
-consists of, its predicate one that kind of node has, and the properties that say whose it is name this
+consists of (with the http(s) documents its items cite as sources, which may have a title and nothing
+else), its predicate one that kind of node has, and the properties that say whose it is name this
 city, round and submission. The CSV parser builds only such triples; the check runs on its graphs too,
 so the model and the parser cannot drift apart.
 """
@@ -19,8 +20,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, XSD
 from rdflib.term import Node
 
-from registry.namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, slug
-from registry.submissions.staged import ASSURANCE, Problem, Staged
+from registry.namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, owned_by_registry, slug
+from registry.submissions.staged import ASSURANCE, GYEAR, Problem, Staged, web_address_problem
 from registry.submissions.numbers import MAX_DIGITS
 from registry.submissions.parse import COLUMN_OF
 from registry.submissions.numbers import number_problem
@@ -58,6 +59,15 @@ def number(o: Node) -> str | None:
     return None
 
 
+def year(o: Node) -> str | None:
+    """A reference year's literal; one typed xsd:gYear must be well-formed, as a value must be (NUM-1): rdflib
+    cannot read an ill-formed one, and another datatype is rule OBS-13's to refuse."""
+    if not isinstance(o, Literal):
+        return "must be a literal"
+    return None if o.datatype != XSD.gYear or GYEAR.fullmatch(str(o)) else \
+        "not a valid xsd:gYear (XSD 1.1 Part 2 §3.3.11), such as 2019"
+
+
 def decimals(o: Node) -> str | None:
     ok = isinstance(o, Literal) and o.datatype == XSD.integer and not o.ill_typed and 0 < int(o) <= MAX_DIGITS
     return None if ok else f"must be a whole number of decimals from 1 to {MAX_DIGITS}"
@@ -74,13 +84,28 @@ class Own:
     round_id: str
     items: str  # the namespace of its items
     agents: str  # the namespace of agents; a verifier's IRI is minted from the name (round_graph)
+    base: str  # the registry's IRI base: a source is a document outside it
 
 
 def own_nodes(iris: IRIs, staged: Staged) -> Own:
     city, round_id = staged.city, staged.round_id
     return Own(iris.city(city.key), iris.submission(city.slug, round_id), iris.round(city.slug, round_id),
                iris.verification(city.slug, round_id), round_id, str(iris.observation(city.slug, round_id, "")),
-               str(iris.agent("")))
+               str(iris.agent("")), iris.base)
+
+
+def source_of(own: Own) -> Check:
+    """An item's source: its text, or the document at an http(s) address outside the registry and the
+    vocabularies it uses (a source's title is stated about that IRI, which must never be a registry node)."""
+    def check(o: Node) -> str | None:
+        if isinstance(o, Literal):
+            return None
+        if not isinstance(o, URIRef):
+            return "must be a literal or an http(s) IRI"
+        if why := web_address_problem(str(o)):
+            return f"a source IRI {why}"
+        return "a source is a document outside the registry, not a registry IRI" if owned_by_registry(o, own.base) else None
+    return check
 
 
 def model(own: Own) -> dict[str, dict[URIRef, Check]]:
@@ -99,8 +124,10 @@ def model(own: Own) -> dict[str, dict[URIRef, Check]]:
         "item": {RDF.type: one_of(KPI.Observation, KPI.ItemNonResponse, QB.Observation),
                  KPI.submission: one_of(own.submission), QB.dataSet: one_of(own.submission), **identity,
                  KPI.dataPoint: iri, KPI.reportingStatus: iri, KPI.unit: iri, KPI.value: number,
-                 KPI.verificationStatus: iri, KPI.reason: literal, RDFS.comment: literal, DCTERMS.source: term,
-                 SDMX_ATTRIBUTE.decimals: decimals},
+                 KPI.verificationStatus: iri, KPI.reason: literal, RDFS.comment: literal,
+                 DCTERMS.source: source_of(own), SDMX_ATTRIBUTE.decimals: decimals, KPI.dataQuality: iri,
+                 KPI.dataOrigin: literal, KPI.referencePeriod: year},
+        "source": {DCTERMS.title: literal},
     }
 
 
@@ -111,12 +138,19 @@ def kind_of(node: Node, own: Own, g: Graph) -> str | None:
         return fixed[node]
     if not isinstance(node, URIRef):
         return None
-    local = str(node).removeprefix(own.items)
-    if local != str(node) and local and "/" not in local:
+    if is_item(node, own):
         return "item"
     if str(node).startswith(own.agents) and (own.verification, PROV.wasAssociatedWith, node) in g:
         return "agent"
+    # A document one of the items cites (not one a source cites: sources citing sources are no part of it).
+    if source_of(own)(node) is None and any(is_item(s, own) for s in g.subjects(DCTERMS.source, node)):
+        return "source"
     return None
+
+
+def is_item(node: Node, own: Own) -> bool:
+    local = str(node).removeprefix(own.items)
+    return isinstance(node, URIRef) and local != str(node) and bool(local) and "/" not in local
 
 
 def model_problems(iris: IRIs, staged: Staged) -> list[Problem]:

@@ -22,7 +22,9 @@ from registry.namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, kpi_key, slug
 from registry.tables import DataError
 from registry.submissions.userfiles import read_rdf
 from registry.submissions.numbers import SPACES, decimals_given, number_problem, value_literal
-from registry.submissions.staged import ASSURANCE, COLUMNS, Catalogue, City, Entry, Problem, RoundInfo, STATUS, Staged, VERIFICATION, WORKBOOK_SUFFIXES, check_ids
+from registry.submissions.staged import (ASSURANCE, COLUMNS, DATA_QUALITY, FILLED, REQUIRED, Catalogue, City, Entry, Problem,
+                                         RoundInfo, STATUS, Staged, VERIFICATION, WORKBOOK_SUFFIXES, GYEAR, check_ids,
+                                         web_address_problem)
 
 
 def round_graph(g: Graph, iris: IRIs, city: City, round_id: str, info: RoundInfo | None) -> None:
@@ -102,9 +104,10 @@ def parse_rows(staged: Staged, header: list[str], records: Iterable[tuple[int, d
 
 
 def _check_header(header: list[str], staged: Staged) -> None:
-    """The template's columns must all be there, in any order; a column the template lacks is ignored,
-    with a warning (CSV-5), since a city may keep its own working columns beside the template's."""
-    missing = [c for c in COLUMNS if c not in header]
+    """The template's required columns must all be there, in any order (the newer optional ones may be
+    missing: their cells read as empty); a column the template lacks is ignored, with a warning (CSV-5),
+    since a city may keep its own working columns beside the template's."""
+    missing = [c for c in REQUIRED if c not in header]
     doubled = sorted({c for c in header if header.count(c) > 1})
     if missing or doubled:
         detail = "; ".join(filter(None, [missing and f"missing {', '.join(missing)}",
@@ -162,7 +165,7 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
         return staged.where(line, column, row["data_point_id"] or None)
 
     status = row["status"].lower()
-    if not any(row[c] for c in ("value", "status", "verification", "note", "source")):
+    if not any(row[c] for c in FILLED):
         return  # a blank row: not part of this submission
     if not status and row["value"]:
         status = "reported"
@@ -172,6 +175,9 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
     if row["verification"] and row["verification"].lower() not in VERIFICATION:
         staged.problems.append(Problem("CSV-3", f"verification {row['verification']!r}: must be verified, not_verified or empty",
                                        **where("verification")))
+        return
+    if problem := _attribute_problem(row, where):
+        staged.problems.append(problem)
         return
     dp_id = row["data_point_id"]
     entry = catalogue.entries.get(dp_id)
@@ -191,6 +197,20 @@ def _row(staged: Staged, iris: IRIs, catalogue: Catalogue, row: dict[str, str], 
     _item(staged.graph, iris, staged, item, entry, dp_id, row, status)
 
 
+_QUALITY = {_comparable("data_quality", label): iri for label, iri in DATA_QUALITY.items()}
+
+
+def _attribute_problem(row: dict[str, str], where) -> Problem | None:
+    """CSV-6 / CSV-7: a data-quality cell that is none of the template's six choices, or a source address that
+    is no http(s) address, cannot become the concept or IRI the item needs."""
+    if row["data_quality"] and _comparable("data_quality", row["data_quality"]) not in _QUALITY:
+        return Problem("CSV-6", f"data_quality {shown(row['data_quality'])}: must be one of the reporting template's "
+                                f"choices ({'; '.join(DATA_QUALITY)}) or empty", **where("data_quality"))
+    if row["source_url"] and (why := web_address_problem(row["source_url"])):
+        return Problem("CSV-7", f"source_url {shown(row['source_url'])}: {why}", **where("source_url"))
+    return None
+
+
 def shown(cell: str, limit: int = 40) -> str:
     """A cell quoted for a message, cut short: the message stays one line however long the cell is."""
     return repr(cell if len(cell) <= limit else cell[:limit] + "…")
@@ -200,7 +220,8 @@ def shown(cell: str, limit: int = 40) -> str:
 # that column's cell in a workbook.
 COLUMN_OF = {KPI.dataPoint: "data_point_id", KPI.unit: "unit", KPI.value: "value", SDMX_ATTRIBUTE.decimals: "value",
              KPI.reportingStatus: "status", KPI.verificationStatus: "verification", KPI.reason: "note",
-             RDFS.comment: "note", DCTERMS.source: "source"}
+             RDFS.comment: "note", DCTERMS.source: "source", DCTERMS.title: "source", KPI.dataQuality: "data_quality",
+             KPI.dataOrigin: "data_origin", KPI.referencePeriod: "reference_year"}
 
 
 def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | None, dp_id: str,
@@ -227,8 +248,25 @@ def _item(g: Graph, iris: IRIs, staged: Staged, item: URIRef, entry: Entry | Non
         g.add((item, KPI.verificationStatus, VERIFICATION[row["verification"].lower()]))
     if row["note"]:
         g.add((item, KPI.reason if status == "not_reported" else RDFS.comment, Literal(row["note"])))
-    if row["source"]:
+    _attributes(g, item, row)
+
+
+def _attributes(g: Graph, item: URIRef, row: dict[str, str]) -> None:
+    """What the city says about the value (the reporting template's columns T-W, Verification Manual 2022,
+    p. 153): a source with an address is that resource, titled by the source cell; one without is the text."""
+    if row["source_url"]:
+        source = URIRef(row["source_url"])
+        g.add((item, DCTERMS.source, source))
+        if row["source"]:
+            g.add((source, DCTERMS.title, Literal(row["source"])))
+    elif row["source"]:
         g.add((item, DCTERMS.source, Literal(row["source"])))
+    if row["data_quality"]:
+        g.add((item, KPI.dataQuality, _QUALITY[_comparable("data_quality", row["data_quality"])]))
+    if row["data_origin"]:
+        g.add((item, KPI.dataOrigin, Literal(row["data_origin"])))
+    if year := row["reference_year"]:  # lenient: text that is no year stays text, which rule OBS-13 refuses
+        g.add((item, KPI.referencePeriod, Literal(year, datatype=XSD.gYear) if GYEAR.fullmatch(year) else Literal(year)))
 
 
 def parse_rdf(path: Path, iris: IRIs, city: City, round_id: str) -> Staged:

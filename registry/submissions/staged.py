@@ -3,7 +3,9 @@ round, each finding (Problem) and the staged graph with where each item came fro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from rdflib import Graph, URIRef
 
@@ -13,8 +15,21 @@ from registry.store import Store
 from registry.tables import DataError
 
 
-COLUMNS = ("data_point_id", "kpi_code", "kpi_name", "data_point", "unit", "core_advanced",
-           "value", "status", "verification", "note", "source")
+# The template's columns. REQUIRED ones must all be in a file's header; the others came with issue 19 and
+# may be missing (a file written before them is read as if they were empty).
+REQUIRED = ("data_point_id", "kpi_code", "kpi_name", "data_point", "unit", "core_advanced",
+            "value", "status", "verification", "note", "source")
+COLUMNS = (*REQUIRED, "source_url", "data_quality", "data_origin", "reference_year")
+FILLED = COLUMNS[6:]  # the columns a city (or its verifier) fills; a row with all of them empty is blank
+# The U4SSC reporting template's data-quality choices, in the manual's words and order (U4SSC KPIs
+# Verification Manual, 2022, p. 153, flipbook page 163: "The city has six choices for the quality of the data
+# submitted"); ontology/u4ssc-registry.ttl has them as the concepts of kpi:DataQualityScheme.
+DATA_QUALITY = {"Based on accurate measurements": KPI.AccurateMeasurements,
+                "Extrapolated based on survey of inhabitants": KPI.SurveyExtrapolation,
+                "Extrapolated based on higher-level data": KPI.HigherLevelExtrapolation,
+                "Estimation based on certain assumptions": KPI.AssumptionEstimation,
+                "Personal estimation": KPI.PersonalEstimation,
+                "Unknown methodology, not traceable": KPI.UnknownMethodology}
 STATUS = {"reported": KPI.Reported, "not_reported": KPI.NotReported}
 VERIFICATION = {"verified": KPI.Verified, "not_verified": KPI.NotVerified}
 ASSURANCE = {"limited": KPI.LimitedAssurance, "reasonable": KPI.ReasonableAssurance}
@@ -127,6 +142,32 @@ class Staged:
     def where(self, line: int | None, column: str | int, data_point: str | None = None) -> dict:
         """The Problem fields that locate a finding about `column` of the row at `line`."""
         return {"file": self.source, "line": line, "cell": self.cell(line, column), "data_point": data_point}
+
+
+# An xsd:gYear's lexical form (XSD 1.1 Part 2 §3.3.11: gYearLexicalRep, a year of four digits or more and an
+# optional time zone); shapes/observation.ttl (OBS-13) states the same pattern.
+GYEAR = re.compile(r"-?([1-9][0-9]{3,}|0[0-9]{3})(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))?")
+
+# Characters an IRI may not hold (RFC 3987 §2.2: no space, control character or any of <>"{}|\\^`).
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f-\x9f]')
+MAX_ADDRESS = 2000
+
+
+def web_address_problem(text: str) -> str | None:
+    """Why `text` is not an http(s) address a source may have (fail closed: anything else, `file:`,
+    `urn:`, a relative path, is refused), or None. Nothing is fetched: the address is only stored."""
+    if len(text) > MAX_ADDRESS:
+        return f"longer than {MAX_ADDRESS} characters"
+    if _NOT_IN_IRI.search(text):
+        return "holds a space or a character an IRI may not (RFC 3987 §2.2)"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError as exc:
+        return f"not an address ({exc})"
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return "must be an http:// or https:// address with a host"
+    return None
 
 
 def check_ids(city: str, round_id: str) -> None:

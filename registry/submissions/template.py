@@ -9,7 +9,7 @@ from registry import sparql
 from registry.namespaces import IRIs
 from registry.store import Store
 from registry.submissions.numbers import as_printed
-from registry.submissions.staged import COLUMNS, Catalogue, City
+from registry.submissions.staged import COLUMNS, DATA_QUALITY, Catalogue, City
 
 
 def export_rows(store: Store, iris: IRIs, catalogue: Catalogue, city: City, round_id: str) -> list[dict[str, str]]:
@@ -23,8 +23,13 @@ def export_rows(store: Store, iris: IRIs, catalogue: Catalogue, city: City, roun
         out.append({**base,
                     "value": "" if value is None else as_printed(value, r.get("decimals")),
                     "status": str(r.get("status", "")), "verification": str(r.get("verification", "")),
-                    "note": str(r.get("note", "")), "source": str(r.get("source", ""))})
+                    **{column: str(r.get(var, "")) for column, var in _EXPORTED}})
     return out
+
+
+# Template column ← export_submission.rq variable, for the cells written as stored.
+_EXPORTED = (("note", "note"), ("source", "source"), ("source_url", "sourceUrl"), ("data_quality", "quality"),
+             ("data_origin", "origin"), ("reference_year", "year"))
 
 
 def write_csv(rows: list[dict[str, str]], handle) -> None:
@@ -46,7 +51,18 @@ COLUMN_DOCS = {
     "status": ("Status", "string", False, "reported | not_reported; empty with a value means reported"),
     "verification": ("Verification", "string", False, "verified | not_verified, set by the verifier"),
     "note": ("Note", "string", False, "Footnotes; for not_reported, the reason"),
-    "source": ("Source", "string", False, "Where the value comes from"),
+    "source": ("Source", "string", False, "Where the value comes from: the source's title (with source_url) or a "
+                                          "citation"),
+    # Issue 19: the reporting template's columns T-W (U4SSC KPIs Verification Manual, 2022, p. 153, flipbook
+    # page 163: "Columns T – W are used by the city to provide more details on the quality and origin of the
+    # data submitted, and the sources of the data"). Optional: a file without them reads as if they were empty.
+    "source_url": ("Source URL", "anyURI", False, "The source's http:// or https:// address (CSV-7); source is "
+                                                  "then its title"),
+    "data_quality": ("Data quality", "string", False, "One of the template's six choices: "
+                                                      + "; ".join(DATA_QUALITY) + " (CSV-6)"),
+    "data_origin": ("Data origin", "string", False, "Where the data come from, in your words (the manual states no "
+                                                    "list of origins)"),
+    "reference_year": ("Reference year", "gYear", False, "The year the value refers to, e.g. 2019 (OBS-13)"),
 }
 
 
@@ -55,7 +71,8 @@ def template_metadata(csv_name: str) -> dict:
         "@context": "http://www.w3.org/ns/csvw",
         "url": csv_name,
         "dc:title": "U4SSC KPI submission template",
-        "dc:description": "One row per U4SSC data point; fill value, status, note and source (docs/rules.md).",
+        "dc:description": "One row per U4SSC data point; fill value, status, note, the source and what is known "
+                          "of the data's quality, origin and year (docs/rules.md).",
         "tableSchema": {
             "primaryKey": "data_point_id",
             "columns": [

@@ -122,8 +122,9 @@ def validate_staged(staged: Staged, reference: Graph) -> Report:
     shapes_graph = shapes(*SUBMISSION_SHAPES)
     results, failed = checked(shapes_graph, staged.source, reference, staged.graph)
     context = ReadOnlyGraphAggregate([reference, staged.graph])
-    found = failed + [_problem(results, r, context, staged, shapes_graph)
-                      for r in results.subjects(SH.resultSeverity, None)]
+    # Two constraints of one rule may find the same fault (OBS-13: the datatype and the pattern): name it once.
+    found = failed + list({(p.rule, p.severity, p.focus, p.message): p for p in (
+        _problem(results, r, context, staged, shapes_graph) for r in results.subjects(SH.resultSeverity, None))}.values())
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     found.sort(key=lambda p: (order.get(p.severity, 3), p.line or 0, p.rule, p.message))
     return Report(staged.source, staged.problems + found, results)

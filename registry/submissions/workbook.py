@@ -36,7 +36,7 @@ from rdflib.namespace import XSD
 from registry.catalogue.rdf import new_graph
 from registry.namespaces import IRIs, KPI
 from registry.submissions.template import COLUMN_DOCS
-from registry.submissions.staged import COLUMNS, Catalogue, City, Entry, RoundInfo, Staged, check_ids
+from registry.submissions.staged import COLUMNS, DATA_QUALITY, FILLED, Catalogue, City, Entry, RoundInfo, Staged, check_ids
 from registry.submissions.numbers import MAX_DIGITS
 from registry.submissions.parse import parse_rows, shown
 from registry.tables import DataError
@@ -44,9 +44,9 @@ from registry.submissions.userfiles import MAX_BYTES, read_bytes
 
 SHEET = "Submission"
 INSTRUCTIONS = "Instructions"
+CHOICES = "Choices"  # the data-quality choices, which hold a comma and so cannot be an inline list
 MAX_ROWS = 10_000  # data rows; the template has one per data point (112)
 MAX_COLUMNS = 256
-EDITABLE = ("value", "status", "verification", "note", "source")
 # Excel keeps 15 significant digits of a number ("Excel specifications and limits": number precision), so
 # a float's 16th and 17th digits (0.1 + 0.2 = 0.30000000000000004) are binary noise, not the city's data.
 _EXCEL_DIGITS = Context(prec=15, rounding=ROUND_HALF_UP)
@@ -56,7 +56,8 @@ _LITERALS = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
 _SCALING = re.compile(r"[0#?],+(?![0#?,])")  # `0,` shows thousands: the cell shows another number than it holds
 _DECIMALS = re.compile(r"\.([0#?]*)")
 _WIDTHS = {"data_point_id": 34, "kpi_code": 18, "kpi_name": 36, "data_point": 36, "unit": 22, "core_advanced": 13,
-           "value": 14, "status": 15, "verification": 15, "note": 40, "source": 44}
+           "value": 14, "status": 15, "verification": 15, "note": 40, "source": 44, "source_url": 40,
+           "data_quality": 40, "data_origin": 30, "reference_year": 15}
 
 Range = tuple[Decimal | None, Decimal | None]
 
@@ -88,25 +89,27 @@ def write_template(path: Path, catalogue: Catalogue, ranges: Mapping[str, Range]
     _choices(sheet, letter["status"], last, "reported,not_reported",
              "reported, or not_reported (then no value; the note gives the reason)")
     _choices(sheet, letter["verification"], last, "verified,not_verified", "Set by the verifier")
+    _year_rule(sheet, letter["reference_year"], last)
     _typed_values(sheet, letter["value"], list(catalogue.entries.values()), ranges)
     _instructions(book.create_sheet(INSTRUCTIONS))
+    _quality_choices(book, sheet, letter["data_quality"], last)
     book.save(path)
 
 
 def _lay_out(sheet, letter: dict[str, str], last: int) -> None:
-    """Header, widths, frozen header; the descriptive cells locked, the five a city fills unlocked."""
+    """Header, widths, frozen header; the descriptive cells locked, the ones a city fills (FILLED) unlocked."""
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for column, width in _WIDTHS.items():
         sheet.column_dimensions[letter[column]].width = width
     sheet.freeze_panes = "B2"
     sheet.auto_filter.ref = f"A1:{letter[COLUMNS[-1]]}{last}"
-    for column in EDITABLE:
+    for column in FILLED:
         for (cell,) in sheet[f"{letter[column]}2:{letter[column]}{last}"]:
             cell.protection = Protection(locked=False)
-            if column != "value":
+            if column not in ("value", "reference_year"):
                 cell.number_format = "@"  # text: Excel keeps what is typed
-            cell.alignment = Alignment(wrap_text=column in ("note", "source"))
+            cell.alignment = Alignment(wrap_text=column in ("note", "source", "data_origin"))
     # Protected without a password: it guards against slips, not people, and anyone may lift it.
     protection = sheet.protection
     protection.sheet = True
@@ -119,6 +122,32 @@ def _choices(sheet, column: str, last: int, options: str, prompt: str) -> None:
                           showInputMessage=True)
     rule.add(f"{column}2:{column}{last}")
     sheet.add_data_validation(rule)
+
+
+def _quality_choices(book, sheet, column: str, last: int) -> None:
+    """The data-quality drop-down: the reporting template's six choices (Verification Manual 2022, p. 153),
+    listed on a hidden sheet. The data origin has none: the manual's list of origins repeats three of the
+    quality choices, so the cell takes the city's own words."""
+    choices = book.create_sheet(CHOICES)
+    for label in DATA_QUALITY:
+        choices.append([label])
+    choices.sheet_state = "hidden"
+    choices.protection.sheet = True
+    rule = DataValidation(type="list", formula1=f"{CHOICES}!$A$1:$A${len(DATA_QUALITY)}", allow_blank=True,
+                          showErrorMessage=True, error="Choose one of the six data-quality choices, or leave it empty",
+                          prompt="How the value was obtained (the U4SSC template's six choices)", showInputMessage=True)
+    rule.add(f"{column}2:{column}{last}")
+    sheet.add_data_validation(rule)
+
+
+def _year_rule(sheet, column: str, last: int) -> None:
+    rule = DataValidation(type="whole", operator="between", formula1="1000", formula2="9999", allow_blank=True,
+                          showErrorMessage=True, error="A year of four digits, such as 2019",
+                          prompt="The year the value refers to, such as 2019", showInputMessage=True)
+    rule.add(f"{column}2:{column}{last}")
+    sheet.add_data_validation(rule)
+    for (cell,) in sheet[f"{column}2:{column}{last}"]:
+        cell.number_format = "0"
 
 
 def _typed_values(sheet, column: str, entries: list[Entry], ranges: Mapping[str, Range]) -> None:
@@ -159,9 +188,9 @@ def _instructions(sheet) -> None:
     """What to fill and the rules in brief (docs/rules.md has them in full, with their sources)."""
     lines = [
         ("U4SSC KPI submission template", True),
-        (f"Fill in the sheet {SHEET}: one row per U4SSC data point. Only the cells of value, status, verification, "
-         "note and source can be changed; the other columns describe the data point and are locked (the sheet is "
-         "protected without a password). Do not rename the sheet or its header row.", False),
+        (f"Fill in the sheet {SHEET}: one row per U4SSC data point. Only the cells of {', '.join(FILLED)} can be "
+         "changed; the other columns describe the data point and are locked (the sheet is protected without a "
+         "password). Do not rename the sheet or its header row.", False),
         ("", False), ("Columns", True),
         *((f"{name} ({title}): {doc}", False) for name, (title, _, _, doc) in COLUMN_DOCS.items()),
         ("", False), ("Rules (docs/rules.md)", True),
@@ -176,8 +205,12 @@ def _instructions(sheet) -> None:
          "(OBS-5), and its note should give the reason (OBS-10, advice).", False),
         ("verification: set by the verifier, verified or not_verified; only reported values can be verified "
          "(OBS-9, OBS-11).", False),
-        ("A row with no value, status, verification, note or source is not part of the submission; columns you "
-         "add are ignored, with a warning (CSV-5).", False),
+        ("data_quality: one of the six choices of the U4SSC reporting template (the drop-down; CSV-6). source_url: "
+         "an http:// or https:// address (CSV-7), with the source's title in source (OBS-15, advice). "
+         "reference_year: the year the value refers to (OBS-13; OBS-14 warns of one before 1900 or after the "
+         "report). Leave them empty where you do not know.", False),
+        ("A row with all of these cells empty is not part of the submission; columns you add are ignored, with a "
+         "warning (CSV-5).", False),
         ("", False), ("Checking and submitting", True),
         ("kpi-registry validate FILE.xlsx --city CITY --round ROUND   (nothing is stored)", False),
         ("kpi-registry import FILE.xlsx --city CITY --round ROUND", False),
