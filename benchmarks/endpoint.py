@@ -26,7 +26,7 @@ from pathlib import Path
 from benchmarks.memory import group_rss_mb
 
 ACCEPT = "application/sparql-results+json"
-_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}  # wrk prints durations so
 
 
 def ensure_wrk() -> str | None:
@@ -95,7 +95,7 @@ def _stop(process: subprocess.Popen) -> None:
 def _milliseconds(text: str) -> float:
     if text == "inf":
         return float("inf")
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text).groups()
     return float(number) * _UNITS[unit]
 
 
@@ -106,8 +106,8 @@ def parse_wrk(output: str) -> dict[str, float]:
         percentile[missing] = "inf"
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    done = re.search(r"(\d+) requests in ([\d.]+)(m?s)", output)
-    seconds = float(done[2]) / (1000 if done[3] == "ms" else 1)
+    done = re.search(r"(\d+) requests in (\S+),", output)
+    seconds = _milliseconds(done[2]) / 1000
     return {"rps": round(float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1]), 1),
             "answered_rps": round((int(done[1]) - (int(errors[1]) if errors else 0)) / seconds, 1),
             "p50_ms": round(_milliseconds(percentile["50"]), 2), "p99_ms": round(_milliseconds(percentile["99"]), 2),
