@@ -18,6 +18,7 @@ COLUMNS = ("data_point_id", "kpi_code", "kpi_name", "data_point", "unit", "core_
 STATUS = {"reported": KPI.Reported, "not_reported": KPI.NotReported}
 VERIFICATION = {"verified": KPI.Verified, "not_verified": KPI.NotVerified}
 ASSURANCE = {"limited": KPI.LimitedAssurance, "reasonable": KPI.ReasonableAssurance}
+MAX_ROWS = 10_000  # data rows of a CSV file or a workbook's sheet; the template has one per data point (112)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")  # all read by registry/submissions/workbook.py, which refuses all but .xlsx
 
 

@@ -36,7 +36,7 @@ from rdflib.namespace import XSD
 from registry.catalogue.rdf import new_graph
 from registry.namespaces import IRIs, KPI
 from registry.submissions.template import COLUMN_DOCS
-from registry.submissions.staged import COLUMNS, Catalogue, City, Entry, RoundInfo, Staged, check_ids
+from registry.submissions.staged import COLUMNS, MAX_ROWS, Catalogue, City, Entry, RoundInfo, Staged, check_ids
 from registry.submissions.numbers import MAX_DIGITS
 from registry.submissions.parse import parse_rows, shown
 from registry.tables import DataError
@@ -44,7 +44,6 @@ from registry.submissions.userfiles import MAX_BYTES, read_bytes
 
 SHEET = "Submission"
 INSTRUCTIONS = "Instructions"
-MAX_ROWS = 10_000  # data rows; the template has one per data point (112)
 MAX_COLUMNS = 256
 EDITABLE = ("value", "status", "verification", "note", "source")
 # Excel keeps 15 significant digits of a number ("Excel specifications and limits": number precision), so
@@ -193,18 +192,19 @@ def _instructions(sheet) -> None:
 
 # -- reading a filled workbook ------------------------------------------------------------------
 def parse_workbook(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
-                   info: RoundInfo | None = None) -> Staged:
-    """A filled workbook → the submission graph, exactly as the same rows in a CSV file would give."""
+                   info: RoundInfo | None = None, data: bytes | None = None) -> Staged:
+    """A filled workbook → the submission graph, exactly as the same rows in a CSV file would give
+    (`data`: the workbook's bytes when they are not read from `path`, see userfiles.read_bytes)."""
     check_ids(city.slug, round_id)
-    header, records = read_sheet(path)
+    header, records = read_sheet(path, data)
     staged = Staged(city, round_id, new_graph(), str(path), sheet=SHEET)
     return parse_rows(staged, header, records, iris, catalogue, info)
 
 
-def read_sheet(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_sheet(path: Path, data: bytes | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
     """The Submission sheet's header and its rows as (row number, {column: text}), as csv.DictReader
     gives them (cells beyond the header under None); DataError when the file is no workbook to read."""
-    data = _checked_archive(path)
+    data = _checked_archive(path, data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns of parts it drops (e.g. extensions): nothing we read
         try:
@@ -225,14 +225,14 @@ def read_sheet(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
             book.close()
 
 
-def _checked_archive(path: Path) -> bytes:
+def _checked_archive(path: Path, data: bytes | None = None) -> bytes:
     """The file's bytes, once its zip directory shows it unpacks to at most MAX_BYTES and holds no macros."""
     if path.suffix.lower() in (".xlsm", ".xltm"):
         raise DataError(f"{path}: a macro-enabled workbook is refused (macros are never run): save it as an "
                         "Excel Workbook (.xlsx)")
     if path.suffix.lower() != ".xlsx":
         raise DataError(f"{path}: only Excel Workbooks (.xlsx) are read: save it as .xlsx")
-    data = read_bytes(path)
+    data = read_bytes(path, data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
