@@ -16,7 +16,7 @@ from registry.submissions.ingest import Context, default_ids, find_city, import_
 from registry.cli.output import to_json
 from registry.submissions.staged import WORKBOOK_SUFFIXES, Catalogue, City
 from registry.submissions.template import export_rows, template_metadata, write_csv
-from registry.submissions.validate import Report, format_text, json_report, turtle_report
+from registry.submissions.validate import Report, format_text, json_text, turtle_report
 
 EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "application/n-quads", "nt": "application/n-triples"}
 
@@ -72,7 +72,7 @@ def validate(settings: Settings, files: tuple[Path, ...], city: str | None, roun
 
 def _print_reports(reports: list[Report], fmt: str) -> None:
     if fmt == "json":
-        print(to_json(json_report(reports)))
+        print(json_text(reports))
     elif fmt == "turtle":
         print(turtle_report(reports))
     else:

@@ -8,6 +8,7 @@ the shape that fired (docs/rules.md), the focus node, the data point, its KPI an
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -176,9 +177,10 @@ def record_findings(report: Report, problems: list[Problem], focus: URIRef) -> N
         g.add((result, KPI.ruleId, Literal(p.rule)))
 
 
-def json_report(reports: list[Report]) -> dict:
+def json_text(reports: list[Report]) -> str:
     """What `validate --format json` prints and `POST /validate` answers: one verdict, every finding."""
-    return {"conforms": all(r.conforms for r in reports), "results": [p.as_dict() for r in reports for p in r.problems]}
+    return json.dumps({"conforms": all(r.conforms for r in reports),
+                       "results": [p.as_dict() for r in reports for p in r.problems]}, ensure_ascii=False, indent=2)
 
 
 def turtle_report(reports: list[Report]) -> str:
