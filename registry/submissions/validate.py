@@ -123,8 +123,10 @@ def validate_staged(staged: Staged, reference: Graph) -> Report:
     shapes_graph = shapes(*SUBMISSION_SHAPES)
     results, failed = checked(shapes_graph, staged.source, reference, staged.graph)
     context = ReadOnlyGraphAggregate([reference, staged.graph])
-    found = failed + [_problem(results, r, context, staged, shapes_graph)
-                      for r in results.subjects(SH.resultSeverity, None)]
+    found = list(failed)
+    for result in list(results.subjects(SH.resultSeverity, None)):
+        found.append(_problem(results, result, context, staged, shapes_graph))
+        results.add((result, KPI.ruleId, Literal(found[-1].rule)))  # the Turtle report names rules as the JSON does
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     found.sort(key=lambda p: (order.get(p.severity, 3), p.line or 0, p.rule, p.message))
     return Report(staged.source, staged.problems + found, results)
