@@ -4,7 +4,8 @@ Served rather than rewritten: the findings of /validate link to a rule's explana
 of the explanations would drift from the first. Each table row whose first cell starts with a rule id
 (`OBS-5`, `CSV-5 (warning)`, `SHACL`) gets that id as its HTML id, so `/rules#OBS-5` lands on the row.
 The Markdown is the project's own, but it is rendered without raw HTML all the same (markdown-it-py's
-`html` option off): the pages allow no script, and the page should not depend on that alone.
+`html` option off), so the template may mark it safe: the pages allow no script, and the page should
+not depend on that alone.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import re
 from functools import cache
 
 from markdown_it import MarkdownIt
-from markupsafe import Markup
 
 from registry.tables import asset_dir
 
@@ -21,7 +21,7 @@ RULE_ID = re.compile(r"([A-Z]+(?:-[0-9]+)?)\b")
 
 
 @cache
-def rules_page() -> Markup:
+def rules_page() -> str:
     """docs/rules.md as HTML, once per process (the file ships with the registry and does not change)."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = md.parse((asset_dir("docs") / "rules.md").read_text(encoding="utf-8"))
@@ -30,4 +30,4 @@ def rules_page() -> Markup:
             found = RULE_ID.match(tokens[index + 2].content)
             if found:
                 token.attrSet("id", found[1])
-    return Markup(md.renderer.render(tokens, md.options, {}))
+    return md.renderer.render(tokens, md.options, {})

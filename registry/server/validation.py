@@ -187,11 +187,12 @@ def _name(name: str) -> str:
 
 
 def _by_kpi(problems: list[Problem]) -> list[tuple[str, list[Problem]]]:
-    """Findings grouped by KPI, the submission's own first; within a group in the report's order."""
+    """Findings grouped by KPI ("" for the file as a whole) in the report's order, which puts violations
+    first: the KPIs that stop the file come first on the page."""
     groups: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         groups[p.kpi or ""].append(p)
-    return sorted(groups.items(), key=lambda item: (item[0] != "", item[0]))
+    return list(groups.items())
 
 
 def _page(status: int, **values: Any) -> Response:
