@@ -115,7 +115,7 @@ def validate() -> Response:
         upload = _upload(answer == "text/turtle")
     except RequestEntityTooLarge:
         return _refuse(answer, 413, f"the upload is larger than {MAX_BYTES // 2**20} MiB, the most a submission "
-                                    "may have (a full template is about 30 kB as CSV)")
+                                    "may have (the filled template is about 20 kB as CSV)")
     except ValueError as exc:
         return _refuse(answer, 400, str(exc))
     try:
