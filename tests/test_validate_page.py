@@ -20,6 +20,7 @@ from registry.submissions.validate import SUBMISSION_SHAPES, shapes
 
 from .conftest import run_cli
 from .serving import store_on_disk
+from .test_hostile_files import CASES, IDS, Listener, instance
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 JSON = {"Accept": "application/json"}
@@ -158,7 +159,7 @@ def test_an_upload_over_the_limit_is_413_saying_the_limit(client):
     ("2020-06.csv", "value\n96,5".encode("utf-16"), "not UTF-8"),
     ("2020-06.ttl", b"<a> <b> ", "cannot parse as Turtle"),
     ("2020-06.jsonld", b'{"@context": "https://example.org/context.jsonld", "@id": "x"}', "no document is fetched"),
-    ("2020-06.csv", b"", "the file is empty"),
+    ("2020-06.csv", b"", "wrong header"),  # the reader's reason, as the CLI gives it
 ])
 def test_an_unreadable_file_is_400_naming_why(client, name, data, reason):
     response = upload(client, data, name)
@@ -192,3 +193,24 @@ def test_nothing_is_stored(client, store, iris):
     upload(client, as_csv(alesund_rows(store, iris)), city="alesund")
     upload(client, as_csv(with_faults(alesund_rows(store, iris))), city="bergen", round="2024")
     assert sorted(store.dump().splitlines()) == before
+
+
+@pytest.fixture(scope="module")
+def listener():
+    server = Listener()
+    yield server
+    server.socket.close()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_a_hostile_file_is_refused_for_its_reason_without_a_connection(case, listener, client, tmp_path):
+    """tests/hostile/: each file is unreadable (400) or does not conform, for the reason the CLI gives."""
+    path = instance(case["file"], listener, tmp_path)
+    response = upload(client, path.read_bytes(), path.name, city=case["city"], round=case["round"])
+    if response.status_code == 400:
+        assert case["expect"] in response.get_json()["error"]
+    else:
+        assert response.status_code == 200 and response.get_json()["conforms"] is False
+        violations = [r for r in response.get_json()["results"] if r["severity"] == "Violation"]
+        assert violations and all(case["expect"] in r["rule"] + r["message"] for r in violations)
+    assert listener.connections == 0

@@ -172,8 +172,6 @@ def _upload(turtle: bool) -> Upload:
             raise ValueError(f"the body's type {request.mimetype or '(none)'!r} names no format: send "
                              f"{', '.join(BODY_TYPES)}, a multipart form with the file, or ?name=FILE.csv")
         data = request.get_data(cache=False)
-    if not data:
-        raise ValueError(f"{_name(name)}: the file is empty")
     unnamed = "name" not in fields and request.mimetype != "multipart/form-data"  # no file name gives a round
     return Upload(_name(name), data, fields.get("city") or None, fields.get("round") or ("draft" if unnamed else None),
                   fields.get("municipality") or None, turtle)
