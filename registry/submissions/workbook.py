@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, Protection
@@ -73,8 +74,9 @@ def admissible_ranges(catalogue_graph: Graph, catalogue: Catalogue) -> dict[str,
     return {e.id: (bound(e, KPI.minValue), bound(e, KPI.maxValue)) for e in catalogue.entries.values()}
 
 
-def write_template(path: Path, catalogue: Catalogue, ranges: Mapping[str, Range]) -> None:
-    """The template workbook: the Submission sheet (one row per data point) and the Instructions sheet."""
+def write_template(path: Path | BinaryIO, catalogue: Catalogue, ranges: Mapping[str, Range]) -> None:
+    """The template workbook: the Submission sheet (one row per data point) and the Instructions sheet; to a
+    file, or to a buffer (the server's /validate/template.xlsx)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = SHEET
@@ -178,6 +180,7 @@ def _instructions(sheet) -> None:
         ("A row with no value, status, verification, note or source is not part of the submission; columns you "
          "add are ignored, with a warning (CSV-5).", False),
         ("", False), ("Checking and submitting", True),
+        ("Upload it on the registry server's /validate page to see every finding (nothing is stored), or run:", False),
         ("kpi-registry validate FILE.xlsx --city CITY --round ROUND   (nothing is stored)", False),
         ("kpi-registry import FILE.xlsx --city CITY --round ROUND", False),
     ]
