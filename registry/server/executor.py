@@ -199,10 +199,13 @@ class _Child:
 
 
 def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store]]:
-    """How a child gets at the same data: reopen an on-disk store read-only, or inherit an in-memory one."""
+    """How a child gets at the same data: reopen an on-disk store read-only, connect to a remote one afresh (a
+    forked child would share the worker's pooled connections), or inherit an in-memory one."""
     path = getattr(store, "path", None)
     if path is not None:
         return mp.get_context("spawn"), functools.partial(OxigraphStore, path, read_only=True)
+    if isinstance(store, RemoteStore):  # only /validate's processes: queries to a remote store run in the worker
+        return mp.get_context("spawn"), functools.partial(RemoteStore, store.config, read_only=True)
     return mp.get_context("fork"), lambda: store
 
 
