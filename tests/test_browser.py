@@ -95,3 +95,56 @@ def test_query_form_runs_a_query_and_shows_the_table(server, page):
     table.wait_for()
     assert LABEL in table.inner_text()
     shoot(page, "query-results.png")
+
+
+def fill_workbook(path: Path, rows: dict[str, dict[str, str]]) -> None:
+    """Type the Ålesund round into the downloaded workbook, as city staff would in Excel: each row's cells."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    sheet = book["Submission"]
+    header = [cell.value for cell in sheet[1]]
+    for cells in sheet.iter_rows(min_row=2):
+        row = rows.get(cells[header.index("data_point_id")].value, {})
+        for column in ("value", "status", "verification", "note", "source"):
+            cells[header.index(column)].value = row.get(column) or None
+    book.save(path)
+
+
+def check(page, server: str, path: Path) -> str:
+    """Upload `path` on the /validate page, as Ålesund's round 2020-06, and return the verdict shown."""
+    page.goto(f"{server}/validate")
+    page.set_input_files("#file", str(path))
+    page.fill("#city", "alesund")
+    page.click("#check")
+    return page.locator("#verdict").inner_text()
+
+
+def test_a_workbook_downloaded_filled_with_faults_and_corrected_on_the_validate_page(server, page, tmp_path):
+    import csv
+
+    page.goto(f"{server}/validate")
+    with page.expect_download() as download:
+        page.click("#template-xlsx")
+    workbook = tmp_path / "2020-06.xlsx"
+    download.value.save_as(str(workbook))
+    with (ROOT / "data" / "cities" / "alesund" / "2020-06.csv").open(encoding="utf-8", newline="") as handle:
+        alesund = {row["data_point_id"]: row for row in csv.DictReader(handle)}
+    faulty = {**alesund, "EC-ICT-ICT-1C": {**alesund["EC-ICT-ICT-1C"], "value": "150"},  # OBS-8: over 100 %
+              "EC-ICT-ICT-2C": {**alesund["EC-ICT-ICT-2C"], "status": "not_reported"}}  # OBS-5 (a value), OBS-11 (verified)
+    fill_workbook(workbook, faulty)
+
+    verdict = check(page, server, workbook)
+    assert "2020-06.xlsx would not be accepted for alesund, round 2020-06: 3 violations" in verdict
+    findings = page.locator("table.findings")
+    assert findings.locator("tr", has_text="Submission!G2").locator("a", has_text="OBS-8").count() == 1
+    assert findings.locator("tr", has_text="Submission!G3").locator("a", has_text="OBS-5").count() == 1
+    assert findings.locator("tr", has_text="Submission!I3").locator("a", has_text="OBS-11").count() == 1
+    shoot(page, "validate-findings.png")
+    page.locator("table.findings a", has_text="OBS-8").first.click()
+    page.wait_for_url(f"{server}/rules#OBS-8")
+    assert "admissible range" in page.locator("tr#OBS-8").inner_text()
+
+    fill_workbook(workbook, alesund)
+    assert "2020-06.xlsx would be accepted for alesund, round 2020-06" in check(page, server, workbook)
+    shoot(page, "validate-accepted.png")

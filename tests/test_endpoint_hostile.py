@@ -180,17 +180,22 @@ def test_a_javascript_iri_in_results_is_text_not_a_link(server):
     assert page.headers["X-Content-Type-Options"] == "nosniff" and page.headers["X-Frame-Options"] == "DENY"
 
 
-def test_a_javascript_source_in_a_conforming_submission_is_not_a_link(store, iris, tmp_path):
-    """The page of an item whose dcterms:source is a javascript: IRI shows it as text."""
+def test_a_javascript_source_is_refused_at_import_and_never_a_link_on_a_page(store, iris, tmp_path):
+    """A submission citing a javascript: IRI as its source is refused (a source document is an http(s) IRI, issue 19);
+    and an item that has one anyway (a store written by other means) shows it on its page as text."""
     ctx = Context.from_store(store, iris)
     path = tmp_path / "2020-06.ttl"
-    item = iris.observation("alesund", "2020-06", "EC-ICT-ICT-1C")
-    text = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iris.g_submission('alesund', '2020-06')}> "
-                           f"{{ ?s ?p ?o }} }}")
-    text.remove((item, URIRef("http://purl.org/dc/terms/source"), None))
-    text.add((item, URIRef("http://purl.org/dc/terms/source"), URIRef("javascript:alert(document.cookie)")))
+    item, source = iris.observation("alesund", "2020-06", "EC-ICT-ICT-1C"), URIRef("http://purl.org/dc/terms/source")
+    graph = iris.g_submission("alesund", "2020-06")
+    text = store.construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    text.remove((item, source, None))
+    text.add((item, source, URIRef("javascript:alert(document.cookie)")))
     text.serialize(path, format="turtle")
-    assert import_submission(store, ctx, path, "alesund", "2020-06").conforms
+    refused = import_submission(store, ctx, path, "alesund", "2020-06")
+    assert not refused.conforms and any("javascript:" in p.message for p in refused.problems), refused.problems
+    store.update(f"DELETE {{ GRAPH <{graph}> {{ <{item}> <{source}> ?s }} }} "
+                 f"INSERT {{ GRAPH <{graph}> {{ <{item}> <{source}> <javascript:alert(document.cookie)> }} }} "
+                 f"WHERE {{ GRAPH <{graph}> {{ <{item}> <{source}> ?s }} }}")
     client = create_app(Settings(StoreConfig(None)), store=store).test_client()
     page = client.get("/data/observation/alesund/2020-06/EC-ICT-ICT-1C", headers={"Accept": BROWSER})
     body = page.get_data(as_text=True)
@@ -276,7 +281,7 @@ def test_a_query_that_finds_the_queue_full_is_turned_away_at_once_leaving_thread
     second = threading.Thread(target=queue_up, daemon=True)
     second.start()
     wait_for(lambda: gate._waiting == 1)
-    with pytest.raises(QueryBusy, match="1 queries are waiting") as refused:
+    with pytest.raises(QueryBusy, match="1 more are waiting") as refused:
         with gate.entered():
             pass
     assert refused.value.headers["Retry-After"]

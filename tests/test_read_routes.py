@@ -24,9 +24,11 @@ EXAMPLES = {
     "/": "/", "/sparql": "/sparql", "/taxonomy": "/taxonomy", "/catalog": "/catalog", "/catalog.<suffix>": "/catalog.ttl",
     "/.well-known/void": "/.well-known/void", "/.well-known/void.<suffix>": "/.well-known/void.ttl",
     "/release/<path:name>": "/release/catalog.ttl", "/static/<path:filename>": "/static/registry.css",
+    "/validate": "/validate", "/validate/template.csv": "/validate/template.csv",
+    "/validate/template.xlsx": "/validate/template.xlsx", "/rules": "/rules",
     "/<path:path>": "/def/kpi/EC-ICT-ICT-1C",
 }
-HTML_ROUTES = ["/", "/sparql", "/taxonomy", "/catalog", "/.well-known/void", "/def/kpi/EC-ICT-ICT-1C"]
+HTML_ROUTES = ["/", "/sparql", "/taxonomy", "/catalog", "/.well-known/void", "/def/kpi/EC-ICT-ICT-1C", "/validate", "/rules"]
 MINTED_BY_CATALOG = ["/data/catalog", "/data/dataset/catalogue", "/id/agent/u4ssc-kpi-registry", "/data/service/sparql"]
 
 

@@ -62,6 +62,10 @@ def test_registry_on_a_remote_store_answers_as_the_embedded_one(remote_server: S
     settings = Settings.from_env(endpoints={"endpoint": remote_server.env["query"]}, environ=remote_server.cli_env())
     client = create_app(settings).test_client()
     assert [client.get(url).get_json() for url in TAXONOMY] == embedded_answers[1]
+    seed = (ROOT / "data" / "cities" / "alesund" / "2020-06.csv").read_bytes()
+    checked = client.post("/validate?city=alesund&name=2020-06.csv", data=seed, content_type="text/csv",
+                          headers={"Accept": "application/json"})  # its validation process connects on its own
+    assert checked.status_code == 200 and checked.get_json()["conforms"] is True
 
 
 @pytest.mark.remote

@@ -205,8 +205,8 @@ def test_a_busy_port_is_one_line_and_exit_2_before_anything_starts(tmp_path):
 
 
 def test_threads_that_leave_none_for_pages_are_refused_before_anything_starts(tmp_path):
-    proc = run_cli("serve", "--store", str(tmp_path / "store"), "--threads", "3", "--query-processes", "2",
+    proc = run_cli("serve", "--store", str(tmp_path / "store"), "--threads", "4", "--query-processes", "2",
                    "--port", "0", check=False)
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip().count("\n") == 0 and "use at least 4 threads" in proc.stderr, proc.stderr
+    assert proc.stderr.strip().count("\n") == 0 and "use at least 5 threads" in proc.stderr, proc.stderr
     assert not (tmp_path / "store").exists()

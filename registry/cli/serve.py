@@ -105,6 +105,8 @@ class _Gunicorn(BaseApplication):
               help="MiB of memory a query process may use (about 500 are its own); a query that needs more is stopped with a 503.")
 @click.option("--max-result-bytes", default=DEFAULTS["max_result_bytes"], show_default=True, type=click.IntRange(1),
               help="Largest query result returned; a larger one is an error, never truncated.")
+@click.option("--validate-timeout", default=DEFAULTS["validate_timeout"], show_default=True, type=click.FloatRange(0.1),
+              help="Seconds /validate may spend on an uploaded submission before it is stopped with a 503.")
 @click.option("--allow-update", is_flag=True,
               help=f"Accept SPARQL Update with the bearer token in ${TOKEN_ENV} (one worker, store opened for writing).")
 @click.option("--allow-service", is_flag=True, help="Let queries federate with SERVICE (the server then fetches other servers).")
@@ -114,7 +116,7 @@ class _Gunicorn(BaseApplication):
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to start where the workers cannot be cut off from the network (by default: one warning).")
 def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_processes: int, query_timeout: float,
-          query_memory: int, max_result_bytes: int, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float,
+          query_memory: int, max_result_bytes: int, validate_timeout: float, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float,
           require_isolation: bool) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data.
 
@@ -124,10 +126,11 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
     remote = settings.store.remote
     if settings.store.path is None and remote is None:
         raise Fatal("serve needs a store on disk (--store DIR), which every worker opens, or a SPARQL server (--endpoint)")
-    queue = threads - query_processes - PAGE_THREADS
+    taken = query_processes + DEFAULTS["validate_processes"]  # threads running queries and validations at most
+    queue = threads - taken - PAGE_THREADS
     if queue < 0:
-        raise Fatal(f"--threads {threads} leaves no thread for pages beside --query-processes {query_processes}: "
-                    f"use at least {query_processes + PAGE_THREADS} threads")
+        raise Fatal(f"--threads {threads} leaves no thread for pages beside --query-processes {query_processes} and "
+                    f"/validate: use at least {taken + PAGE_THREADS} threads")
     _check_address(host, port)
     isolated = _isolation(remote is None and not (allow_service or allow_load), require_isolation)
     token = os.environ.get(TOKEN_ENV, "")
@@ -148,14 +151,14 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         remote = replace(remote, policy=replace(remote.policy, timeout=query_timeout))
     settings = replace(settings, store=replace(settings.store, read_only=not allow_update, remote=remote))
     options = {"query_timeout": query_timeout, "max_result_bytes": max_result_bytes, "query_processes": query_processes,
-               "query_memory": query_memory, "query_queue": queue,
+               "query_memory": query_memory, "query_queue": queue, "validate_timeout": validate_timeout,
                "allow_update": allow_update, "update_token": token or None, "allow_service": allow_service,
                "allow_load": allow_load, "cache_ttl": cache_ttl}
     config = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers, "worker_class": "gthread", "threads": threads,
-        "timeout": int(query_timeout) + 30,  # the arbiter's last resort, after the query deadline
-        "graceful_timeout": int(query_timeout) + 5,  # a query under way at SIGTERM may still finish
+        "timeout": int(max(query_timeout, validate_timeout)) + 30,  # the arbiter's last resort, after the deadlines
+        "graceful_timeout": int(max(query_timeout, validate_timeout)) + 5,  # a query under way at SIGTERM may finish
         "keepalive": 5, "limit_request_line": 8190,
         "preload_app": False, "proc_name": "kpi-registry", "accesslog": None, "errorlog": "-",
         "control_socket_disable": True,  # no management socket in the user's home directory

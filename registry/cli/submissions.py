@@ -6,19 +6,17 @@ import sys
 from pathlib import Path
 
 import click
-from rdflib import Graph
 
 from registry.build.seeds import shipped_catalogue_graph
 from registry.submissions.bulk import import_directory
 from registry.cli.common import Fatal, Refused, err, ready_store, store_options, validation_bar
 from registry.config import Settings
 from registry import sparql
-from registry.submissions.ingest import Context, find_city, import_submission, new_city, validate_file
-from registry.namespaces import CITY_SLUG, ROUND_ID
+from registry.submissions.ingest import Context, default_ids, find_city, import_submission, new_city, validate_file
 from registry.cli.output import to_json
 from registry.submissions.staged import WORKBOOK_SUFFIXES, Catalogue, City
 from registry.submissions.template import export_rows, template_metadata, write_csv
-from registry.submissions.validate import Report, format_text
+from registry.submissions.validate import Report, format_text, json_text, turtle_report
 
 EXPORT_TYPES = {"ttl": "text/turtle", "jsonld": "application/ld+json", "nq": "application/n-quads", "nt": "application/n-triples"}
 
@@ -64,8 +62,7 @@ def validate(settings: Settings, files: tuple[Path, ...], city: str | None, roun
         ctx = Context.from_store(store, settings.iris)
         reports = []
         for path in files:
-            slug = city or (path.parent.name if CITY_SLUG.match(path.parent.name) else "city")
-            rnd = round_id or (path.stem if ROUND_ID.match(path.stem) else "draft")
+            slug, rnd = default_ids(path, city, round_id)
             known = find_city(store, slug) or new_city(slug, municipality=municipality)
             reports.append(validate_file(path, ctx, known, rnd)[1])
     _print_reports(reports, fmt)
@@ -75,13 +72,9 @@ def validate(settings: Settings, files: tuple[Path, ...], city: str | None, roun
 
 def _print_reports(reports: list[Report], fmt: str) -> None:
     if fmt == "json":
-        print(to_json({"conforms": all(r.conforms for r in reports),
-                       "results": [p.as_dict() for r in reports for p in r.problems]}))
+        print(json_text(reports))
     elif fmt == "turtle":
-        merged = Graph()
-        for r in reports:
-            merged += r.graph
-        print(merged.serialize(format="turtle"))
+        print(turtle_report(reports))
     else:
         print(format_text(reports))
 

@@ -8,19 +8,21 @@ May import: `publication`, `taxonomy`, `submissions`, `catalogue` and the founda
 
 from __future__ import annotations
 
+import functools
+import io
 import threading
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, Flask, Request, current_app
 from werkzeug.exceptions import HTTPException
 
 from registry.config import Settings
 from registry.namespaces import IRIs
 from registry.store import RemoteStore, Store, open_store
 from registry.server.errors import http_error
-from registry.server.executor import DirectQueries, Limits, QueryPool, query_runner
+from registry.server.executor import DirectQueries, Gate, Limits, QueryPool, query_runner
 from registry.server.freshness import StoreWatch, TtlWatch
 from registry.server.headers import check_host, secure
 from registry.server.pages import template_helpers
@@ -34,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "query_processes": 2,  # query processes per worker (each one a concurrent query)
     "query_memory": 2048,  # MiB of address space per query process: a runaway query ends there (503)
     "query_wait": 1.0,  # seconds a query may wait for a busy query process; then 503 + Retry-After
-    "query_queue": 28,  # queries that may wait per worker; more are turned away at once (serve: its threads − query processes − 2)
+    "query_queue": 27,  # queries that may wait per worker; more are turned away at once (serve: threads − processes − 2)
     "allow_update": False,  # SPARQL Update, and then only with the bearer token below
     "update_token": None,
     "allow_service": False,  # SERVICE federation: makes the server fetch other servers
@@ -42,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "recheck_interval": 1.0,  # seconds between looks at the store for a new generation
     "cache_ttl": 60.0,  # remote store: seconds a cached page may be served (it cannot be watched); 0: no cache
     "page_cache_size": 4096,  # rendered pages kept per worker
+    "validate_timeout": 20.0,  # seconds an uploaded submission's validation may run (/validate); then 503
+    "validate_processes": 1,  # validation processes per worker (each one a concurrent /validate)
 }
 
 
@@ -60,6 +64,7 @@ class RegistryContext:
     cache: dict[Any, Any] = field(default_factory=dict)
     watch: StoreWatch | TtlWatch = field(default_factory=lambda: StoreWatch(None))
     queries: QueryPool | DirectQueries | None = None
+    validations: QueryPool | None = None  # /validate's processes (registry/server/validation.py)
     owns_store: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -76,17 +81,28 @@ class RegistryContext:
             if self.owns_store and self.settings.store.read_only and self.settings.store.remote is None:
                 self.store = open_store(self.settings.store)  # a read-only store is a snapshot
             self.cache.clear()
-            if self.queries:
-                self.queries.restart(self.store)
+            for pool in (self.queries, self.validations):
+                if pool:
+                    pool.restart(self.store)
 
     def close(self) -> None:
         """Stop the query processes, then close the store if this app opened it (worker exit, app collected)."""
         with self._lock:
-            if self.queries:
-                self.queries.close()
+            for pool in (self.queries, self.validations):
+                if pool:
+                    pool.close()
             if self.owns_store:
                 self.store.close()
                 self.owns_store = False  # closed once, whoever calls first
+
+
+class InMemoryUploads(Request):
+    """Multipart file parts are kept in memory (at most MAX_CONTENT_LENGTH), never spooled to a temporary
+    file as werkzeug does past 500 kB: an uploaded submission never touches the disk (validation.py)."""
+
+    def _get_file_stream(self, total_content_length: int | None, content_type: str | None,
+                         filename: str | None = None, content_length: int | None = None) -> io.BytesIO:
+        return io.BytesIO()
 
 
 def registry_context() -> RegistryContext:
@@ -96,6 +112,7 @@ def registry_context() -> RegistryContext:
 def create_app(settings: Settings, store: Store | None = None, **options: Any) -> Flask:
     """Build the app over `store` (or the store `settings` names); `options` tune the endpoint (DEFAULTS)."""
     app = Flask(__name__)
+    app.request_class = InMemoryUploads
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     options = {**DEFAULTS, **options}
     context = RegistryContext(store or open_store(settings.store), settings.iris, settings, options,
@@ -107,6 +124,7 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     context.queries = query_runner(context.store, Limits(options["query_timeout"], options["max_result_bytes"],
                                                           options["query_memory"] * 2**20),
                                    options["query_processes"], options["query_wait"], options["query_queue"])
+    context.validations = _validation_pool(context)
     weakref.finalize(app, context.close)  # a test's app, collected; serve closes it at worker exit
     app.extensions[EXTENSION] = context
     app.before_request(check_host)
@@ -119,16 +137,30 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     return app
 
 
+def _validation_pool(context: RegistryContext) -> QueryPool:
+    """Killable processes for /validate, over the same store as the queries (executor.py)."""
+    from registry.server.validation import check_upload
+
+    options = context.options
+    # No queue: an upload that finds every validation process busy is a 503 at once, so uploads hold at most
+    # `validate_processes` of the worker's threads (serve leaves the rest to queries and pages).
+    gate = Gate(options["validate_processes"], min(options["query_wait"], options["validate_timeout"]), 0, "validation")
+    return QueryPool(context.store, Limits(options["validate_timeout"], 0, options["query_memory"] * 2**20), gate,
+                     answer=functools.partial(check_upload, iris=context.iris))
+
+
 def _blueprints() -> list[Blueprint]:
     """Blueprints, registered in this order (linked data last: it answers every other path)."""
     from registry.server.catalog import bp as catalog
     from registry.server.linked_data import bp as linked_data
     from registry.server.sparql import bp as sparql
     from registry.server.taxonomy import bp as taxonomy
+    from registry.server.validation import bp as validation
 
     return [
         sparql,
         catalog,
         taxonomy,
+        validation,
         linked_data,
     ]

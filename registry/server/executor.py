@@ -8,6 +8,9 @@ RocksDB's background threads is unsafe); an in-memory store, which only tests us
 by forking instead. Children are reused while they finish in time, so the steady-state cost of a
 query is one pipe round trip.
 
+The same processes validate uploaded submissions (registry/server/validation.py), whose SHACL rules can
+take minutes on a crafted file: a pool is given the function its children answer with (`answer`).
+
 A remote store needs none of this: the SPARQL server runs the query and stops it at its own limit,
 and the HTTP read timeout bounds the wait, so queries run in the worker's threads (DirectQueries).
 """
@@ -60,6 +63,12 @@ class QuerySyntaxError(QueryRefused):
     status = 400
 
 
+class InputRefused(QueryRefused):
+    """The request's input (an uploaded file) cannot be read: the message says why."""
+
+    status = 400
+
+
 class QueryTimeout(QueryRefused):
     status = 503
 
@@ -89,8 +98,8 @@ class Gate:
     `size + queue` below the worker's threads (`serve` keeps PAGE_THREADS free), pages always find one,
     while a burst of quick queries still just queues."""
 
-    def __init__(self, size: int, wait: float, queue: int) -> None:
-        self.size, self.wait, self.queue = size, wait, queue
+    def __init__(self, size: int, wait: float, queue: int, noun: str = "query") -> None:
+        self.size, self.wait, self.queue, self.noun = size, wait, queue, noun
         self._slots = threading.BoundedSemaphore(size)
         self._waiting = 0
         self._lock = threading.Lock()
@@ -109,7 +118,7 @@ class Gate:
             full = self._waiting >= self.queue
             self._waiting += 0 if full else 1
         if full:
-            raise QueryBusy(f"the server is busy: every query process is taken and {self.queue} queries are waiting",
+            raise QueryBusy(f"the server is busy: every {self.noun} process is taken and {self.queue} more are waiting",
                             2 * self.wait)
         try:
             acquired = self._slots.acquire(timeout=self.wait)
@@ -117,7 +126,8 @@ class Gate:
             with self._lock:
                 self._waiting -= 1
         if not acquired:
-            raise QueryBusy(f"the server is busy: no query process became free within {self.wait:g} s", 2 * self.wait)
+            raise QueryBusy(f"the server is busy: no {self.noun} process became free within {self.wait:g} s",
+                            2 * self.wait)
 
 
 class QueryTooLarge(QueryRefused):
@@ -147,6 +157,8 @@ def _outcome(kind: str, payload: Any, limits: Limits) -> bytes:
         return payload
     if kind == "syntax":
         raise QuerySyntaxError(payload)
+    if kind == "refused":
+        raise InputRefused(payload)
     if kind == "timeout":
         raise QueryTimeout(f"the query did not finish within this endpoint's limit of {limits.timeout:g} s")
     if kind == "too_large":
@@ -155,7 +167,10 @@ def _outcome(kind: str, payload: Any, limits: Limits) -> bytes:
     raise QueryRefused(payload)
 
 
-def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int, memory: int) -> None:
+Answer = Callable[[Store, Any], tuple[str, Any]]  # (kind, payload) for `_outcome`; picklable for a spawned child
+
+
+def _child(conn: Connection, opener: Callable[[], Store], answer: Answer, memory: int) -> None:
     """A child's whole life: bound its memory, open the store, answer requests until the parent hangs up.
 
     A query cannot be stopped half-way, but its process can be bounded: past `memory` bytes of address
@@ -175,7 +190,7 @@ def _child(conn: Connection, opener: Callable[[], Store], max_bytes: int, memory
             request = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_answer(store, request, max_bytes))
+        conn.send(answer(store, request))
 
 
 def _exit_with_parent() -> None:
@@ -186,10 +201,11 @@ def _exit_with_parent() -> None:
 
 
 class _Child:
-    def __init__(self, context: mp.context.BaseContext, opener: Callable[[], Store], limits: Limits, epoch: int) -> None:
+    def __init__(self, context: mp.context.BaseContext, opener: Callable[[], Store], answer: Answer, limits: Limits,
+                 epoch: int, noun: str) -> None:
         self.conn, child_end = context.Pipe()
-        self.process = context.Process(target=_child, args=(child_end, opener, limits.max_bytes, limits.memory),
-                                       daemon=True, name="kpi-registry-query")
+        self.process = context.Process(target=_child, args=(child_end, opener, answer, limits.memory),
+                                       daemon=True, name=f"kpi-registry-{noun}")
         self.process.start()
         child_end.close()
         self.epoch = epoch
@@ -203,18 +219,25 @@ class _Child:
 
 
 def opener_for(store: Store) -> tuple[mp.context.BaseContext, Callable[[], Store]]:
-    """How a child gets at the same data: reopen an on-disk store read-only, or inherit an in-memory one."""
+    """How a child gets at the same data: reopen an on-disk store read-only, connect to a remote one afresh (a
+    forked child would share the worker's pooled connections), or inherit an in-memory one."""
     path = getattr(store, "path", None)
     if path is not None:
         return mp.get_context("spawn"), functools.partial(OxigraphStore, path, read_only=True)
+    if isinstance(store, RemoteStore):  # only /validate's processes: queries to a remote store run in the worker
+        return mp.get_context("spawn"), functools.partial(RemoteStore, store.config, read_only=True)
     return mp.get_context("fork"), lambda: store
 
 
 class QueryPool:
-    """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout."""
+    """Up to `size` query processes; a query waits for a free one, then for its answer, each within the timeout.
 
-    def __init__(self, store: Store, limits: Limits, gate: Gate) -> None:
-        self.limits, self.size, self._gate = limits, gate.size, gate
+    `answer` is what a child does with a request (default: run a SPARQL query); the gate's `noun` names the
+    work in the refusals ("the validation did not finish within …")."""
+
+    def __init__(self, store: Store, limits: Limits, gate: Gate, answer: Answer | None = None) -> None:
+        self.limits, self.size, self.noun, self._gate = limits, gate.size, gate.noun, gate
+        self._work = answer or functools.partial(_answer, max_bytes=limits.max_bytes)
         self._context, self._opener = opener_for(store)
         self._idle: list[_Child] = []
         self._live: set[_Child] = set()  # idle and busy, so close() can stop them all
@@ -248,11 +271,11 @@ class QueryPool:
                 return child.conn.recv()
         except (EOFError, OSError):
             if self._retire(child) == -signal.SIGABRT:  # an allocation past RLIMIT_AS aborts the process
-                raise QueryTooLarge(f"the query needed more memory than this endpoint's limit of "
-                                    f"{self.limits.memory // 2**20} MiB per query") from None
-            raise QueryRefused("the query process ended unexpectedly") from None
+                raise QueryTooLarge(f"the {self.noun} needed more memory than this endpoint's limit of "
+                                    f"{self.limits.memory // 2**20} MiB per {self.noun}") from None
+            raise QueryRefused(f"the {self.noun} process ended unexpectedly") from None
         self._retire(child)  # the only way to stop a running Oxigraph query and free its core
-        raise QueryTimeout(f"the query did not finish within this endpoint's limit of {self.limits.timeout:g} s")
+        raise QueryTimeout(f"the {self.noun} did not finish within this endpoint's limit of {self.limits.timeout:g} s")
 
     def _take(self) -> _Child:
         with self._lock:
@@ -261,7 +284,7 @@ class QueryPool:
             if self._idle:
                 return self._idle.pop()
             epoch = self._epoch
-        child = _Child(self._context, self._opener, self.limits, epoch)
+        child = _Child(self._context, self._opener, self._work, self.limits, epoch, self.noun)
         with self._lock:
             self._live.add(child)
             closed = self._closed

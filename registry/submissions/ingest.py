@@ -17,14 +17,15 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from registry import sparql
 from registry.catalogue.rdf import new_graph
-from registry.namespaces import IRIs, KPI
+from registry.namespaces import CITY_SLUG, IRIs, KPI, ROUND_ID
 from registry.tables import asset_dir
 from registry.store import OxigraphStore, Store
 from registry.submissions.staged import ASSURANCE, Catalogue, City, RoundInfo, Staged, check_ids
 from registry.submissions.parse import city_graph, parse_submission
 from registry.submissions.model import model_problems
 from registry.tables import DataError, Refusal, read_table
-from registry.submissions.validate import SUBMISSION_SHAPES, Report, reference_graph, shapes_version, validate_staged
+from registry.submissions.validate import (SUBMISSION_SHAPES, Report, record_findings, reference_graph, shapes_version,
+                                           validate_staged)
 
 SEED_SOURCE = "Statistics Norway, Classification of municipalities (KLASS 131)"
 
@@ -87,19 +88,33 @@ def new_city(slug: str, name: str | None = None, municipality: str | None = None
     return City(slug, name or slug.replace("-", " ").title(), municipality)
 
 
+def default_ids(path: Path, city: str | None, round_id: str | None) -> tuple[str, str]:
+    """The city and round a file is validated as when they are not given: its folder's name when that is a
+    city slug (data/cities/{city}/{round}.csv), else "city"; its name without extension when that is a round
+    identifier, else "draft". `validate` and the server's /validate use the same defaults."""
+    slug = city or (path.parent.name if CITY_SLUG.match(path.parent.name) else "city")
+    return slug, round_id or (path.stem if ROUND_ID.match(path.stem) else "draft")
+
+
 def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: RoundInfo | None = None,
-                  allow_empty: bool = False) -> tuple[Staged, Report]:
-    """Parse and check one file; a file that holds no submission item is refused unless `allow_empty`
-    (fail closed: nothing in it could be checked, and stored it would replace a round by an empty one)."""
-    staged = parse_submission(path, ctx.iris, ctx.catalogue, city, round_id, info)
+                  allow_empty: bool = False, data: bytes | None = None) -> tuple[Staged, Report]:
+    """Parse and check one file (or `data`, an upload named `path`, read from memory); a file that holds no
+    submission item is refused unless `allow_empty` (fail closed: nothing in it could be checked, and stored
+    it would replace a round by an empty one)."""
+    staged = parse_submission(path, ctx.iris, ctx.catalogue, city, round_id, info, data)
     staged.problems += model_problems(ctx.iris, staged)
+    focus = ctx.iris.submission(city.slug, round_id)
     if any(p.severity == "Violation" for p in staged.problems):
-        return staged, Report(staged.source, staged.problems)  # refused already; SHACL would add nothing to fix
+        report = Report(staged.source, staged.problems)  # refused already; SHACL would add nothing to fix
+        record_findings(report, staged.problems, focus)
+        return staged, report
     if not allow_empty and next(staged.graph.subjects(KPI.dataPoint, None), None) is None:
         raise DataError(f"{path}: holds no submission item (no row with a value, status or note; "
                         "no node with kpi:dataPoint): nothing to check or store (import --replace-with-empty "
                         "replaces a stored round by an empty one)")
-    return staged, validate_staged(staged, ctx.reference)
+    report = validate_staged(staged, ctx.reference)
+    record_findings(report, staged.problems + [p for p in report.problems if p.rule == "SHACL"], focus)
+    return staged, report
 
 
 def run_record(iris: IRIs, staged: Staged, report: Report, started: dt.datetime) -> Graph:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -20,11 +21,11 @@ from rdflib.namespace import DCTERMS, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from registry.catalogue.rdf import new_graph
 from registry.namespaces import IRIs, KPI, QB, SDMX_ATTRIBUTE, kpi_key, slug
 from registry.tables import DataError
-from registry.submissions.userfiles import read_rdf
+from registry.submissions.userfiles import read_bytes, read_rdf
 from registry.submissions.numbers import SPACES, decimals_given, number_problem, value_literal
-from registry.submissions.staged import (ASSURANCE, COLUMNS, DATA_QUALITY, FILLED, REQUIRED, Catalogue, City, Entry, Problem,
-                                         RoundInfo, STATUS, Staged, VERIFICATION, WORKBOOK_SUFFIXES, GYEAR, check_ids,
-                                         web_address_problem)
+from registry.submissions.staged import (ASSURANCE, COLUMNS, DATA_QUALITY, FILLED, MAX_ROWS, REQUIRED, Catalogue, City,
+                                         Entry, Problem, RoundInfo, STATUS, Staged, VERIFICATION, WORKBOOK_SUFFIXES, GYEAR,
+                                         check_ids, web_address_problem)
 
 
 def round_graph(g: Graph, iris: IRIs, city: City, round_id: str, info: RoundInfo | None) -> None:
@@ -63,20 +64,18 @@ def round_graph(g: Graph, iris: IRIs, city: City, round_id: str, info: RoundInfo
             g.add((agent, FOAF.name, Literal(info.verifier)))
 
 
-def read_csv_text(path: Path) -> str:
+def read_csv_text(path: Path, data: bytes | None = None) -> str:
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        return read_bytes(path, data).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); save the CSV as UTF-8") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def parse_csv(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
-              info: RoundInfo | None = None) -> Staged:
-    """A filled template → the submission graph, one item per non-blank row."""
+              info: RoundInfo | None = None, data: bytes | None = None) -> Staged:
+    """A filled template → the submission graph, one item per non-blank row (`data`: see read_bytes)."""
     check_ids(city.slug, round_id)
-    text = read_csv_text(path)
+    text = read_csv_text(path, data)
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
         header = reader.fieldnames or []
@@ -128,7 +127,7 @@ def _records(reader: csv.DictReader, path: Path) -> Iterator[tuple[int, dict]]:
     The reader must be strict: a lenient csv reader takes an unterminated quote at the end of the
     file as a cell running to the end, and the rows after it vanish silently."""
     rows = iter(reader)
-    while True:
+    for count in itertools.count(1):
         start = reader.line_num + 1
         try:
             row = next(rows)
@@ -138,6 +137,8 @@ def _records(reader: csv.DictReader, path: Path) -> Iterator[tuple[int, dict]]:
             problem = ("a quoted cell that starts here is never closed" if "unexpected end of data" in str(exc)
                        else str(exc))
             raise DataError(f"{path}:{start}: not valid CSV ({problem})") from None
+        if count > MAX_ROWS:
+            raise DataError(f"{path}:{start}: more than {MAX_ROWS:,} rows (the template has one per data point)")
         yield start, row
 
 
@@ -269,24 +270,25 @@ def _attributes(g: Graph, item: URIRef, row: dict[str, str]) -> None:
         g.add((item, KPI.referencePeriod, Literal(year, datatype=XSD.gYear) if GYEAR.fullmatch(year) else Literal(year)))
 
 
-def parse_rdf(path: Path, iris: IRIs, city: City, round_id: str) -> Staged:
+def parse_rdf(path: Path, iris: IRIs, city: City, round_id: str, data: bytes | None = None) -> Staged:
     """A submission already in RDF (Turtle, JSON-LD, N-Triples, RDF/XML), read safely (registry/submissions/userfiles.py)."""
     check_ids(city.slug, round_id)
-    g = read_rdf(path)
+    g = read_rdf(path, data)
     if any(isinstance(s, BNode) for s in g.subjects(KPI.dataPoint, None)):
         raise DataError(f"{path}: submission items must be IRIs, not blank nodes")
     return Staged(city, round_id, g, str(path))
 
 
 def parse_submission(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
-                     info: RoundInfo | None = None) -> Staged:
+                     info: RoundInfo | None = None, data: bytes | None = None) -> Staged:
+    """The file at `path`, or `data` named `path` (an upload, read from memory), by its suffix."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return parse_csv(path, iris, catalogue, city, round_id, info)
+        return parse_csv(path, iris, catalogue, city, round_id, info, data)
     if suffix in WORKBOOK_SUFFIXES:
         from registry.submissions.workbook import parse_workbook  # openpyxl is loaded only for a workbook
-        return parse_workbook(path, iris, catalogue, city, round_id, info)
-    return parse_rdf(path, iris, city, round_id)
+        return parse_workbook(path, iris, catalogue, city, round_id, info, data)
+    return parse_rdf(path, iris, city, round_id, data)
 
 
 def city_graph(iris: IRIs, cities: list[City], source: str | None = None) -> Graph:

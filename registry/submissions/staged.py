@@ -33,6 +33,7 @@ DATA_QUALITY = {"Based on accurate measurements": KPI.AccurateMeasurements,
 STATUS = {"reported": KPI.Reported, "not_reported": KPI.NotReported}
 VERIFICATION = {"verified": KPI.Verified, "not_verified": KPI.NotVerified}
 ASSURANCE = {"limited": KPI.LimitedAssurance, "reasonable": KPI.ReasonableAssurance}
+MAX_ROWS = 10_000  # data rows of a CSV file or a workbook's sheet; the template has one per data point (112)
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")  # all read by registry/submissions/workbook.py, which refuses all but .xlsx
 
 

@@ -27,8 +27,13 @@ FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".jsonld"
 _DOCTYPE = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, refused when larger than MAX_BYTES (checked before reading)."""
+def read_bytes(path: Path, data: bytes | None = None) -> bytes:
+    """The file's bytes, refused when larger than MAX_BYTES (checked before reading). `data`, when given, are
+    the file's bytes already (an upload to the server, never written to disk): `path` only names it."""
+    if data is not None:
+        if len(data) > MAX_BYTES:
+            raise DataError(f"{path}: {len(data):,} bytes, more than the {MAX_BYTES:,} a submission may have")
+        return data
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -38,9 +43,9 @@ def read_bytes(path: Path) -> bytes:
         raise DataError(f"{path}: cannot read ({exc.strerror})") from None
 
 
-def read_rdf(path: Path) -> Graph:
-    """A user's RDF file as a graph, without opening any connection or other file."""
-    return parse_rdf_bytes(path, read_bytes(path))
+def read_rdf(path: Path, data: bytes | None = None) -> Graph:
+    """A user's RDF file (or `data`, named `path`) as a graph, without opening any connection or other file."""
+    return parse_rdf_bytes(path, read_bytes(path, data))
 
 
 def parse_rdf_bytes(path: Path, data: bytes) -> Graph:

@@ -8,16 +8,17 @@ the shape that fired (docs/rules.md), the focus node, the data point, its KPI an
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.term import Node
-from rdflib.namespace import SKOS
+from rdflib.namespace import RDF, SKOS
 
 from registry.namespaces import IRIs, KPI, SH
 from registry.tables import asset_dir
@@ -123,8 +124,10 @@ def validate_staged(staged: Staged, reference: Graph) -> Report:
     results, failed = checked(shapes_graph, staged.source, reference, staged.graph)
     context = ReadOnlyGraphAggregate([reference, staged.graph])
     # Two constraints of one rule may find the same fault (OBS-13: the datatype and the pattern): name it once.
-    found = failed + list({(p.rule, p.severity, p.focus, p.message): p for p in (
-        _problem(results, r, context, staged, shapes_graph) for r in results.subjects(SH.resultSeverity, None))}.values())
+    problems = [(r, _problem(results, r, context, staged, shapes_graph)) for r in list(results.subjects(SH.resultSeverity, None))]
+    for result, problem in problems:  # the Turtle report names rules as the JSON does
+        results.add((result, KPI.ruleId, Literal(problem.rule)))
+    found = failed + list({(p.rule, p.severity, p.focus, p.message): p for _, p in problems}.values())
     order = {"Violation": 0, "Warning": 1, "Info": 2}
     found.sort(key=lambda p: (order.get(p.severity, 3), p.line or 0, p.rule, p.message))
     return Report(staged.source, staged.problems + found, results)
@@ -155,6 +158,40 @@ def _as_datapoint(data: Graph, node) -> URIRef | None:
 
 def _as_kpi(data: Graph, node) -> URIRef | None:
     return node if node is not None and data.value(node, KPI.hasDataPoint) is not None else None
+
+
+def record_findings(report: Report, problems: list[Problem], focus: URIRef) -> None:
+    """Findings made outside SHACL (reading the file, MOD-1, CSV-5, a validator that failed) as results of the
+    report's graph, so that the Turtle report holds every finding the JSON lists, in one sh:ValidationReport
+    (SHACL §3.6.1) whose sh:conforms is the file's verdict. A finding without a node is about the submission."""
+    g = report.graph
+    node = g.value(predicate=RDF.type, object=SH.ValidationReport)
+    if node is None:
+        node = BNode()
+        g.add((node, RDF.type, SH.ValidationReport))
+    g.set((node, SH.conforms, Literal(report.conforms)))
+    for p in problems:
+        result = BNode()
+        g.add((node, SH.result, result))
+        g.add((result, RDF.type, SH.ValidationResult))
+        g.add((result, SH.resultSeverity, SH[p.severity]))
+        g.add((result, SH.focusNode, URIRef(p.focus) if p.focus and "://" in p.focus else focus))
+        g.add((result, SH.resultMessage, Literal(p.message)))
+        g.add((result, KPI.ruleId, Literal(p.rule)))
+
+
+def json_text(reports: list[Report]) -> str:
+    """What `validate --format json` prints and `POST /validate` answers: one verdict, every finding."""
+    return json.dumps({"conforms": all(r.conforms for r in reports),
+                       "results": [p.as_dict() for r in reports for p in r.problems]}, ensure_ascii=False, indent=2)
+
+
+def turtle_report(reports: list[Report]) -> str:
+    """The SHACL validation reports of `reports` as Turtle (`validate --format turtle`, `POST /validate`)."""
+    merged = Graph()
+    for r in reports:
+        merged += r.graph
+    return merged.serialize(format="turtle")
 
 
 def format_text(reports: list[Report]) -> str:

@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, Protection
@@ -36,7 +37,7 @@ from rdflib.namespace import XSD
 from registry.catalogue.rdf import new_graph
 from registry.namespaces import IRIs, KPI
 from registry.submissions.template import COLUMN_DOCS
-from registry.submissions.staged import COLUMNS, DATA_QUALITY, FILLED, Catalogue, City, Entry, RoundInfo, Staged, check_ids
+from registry.submissions.staged import COLUMNS, DATA_QUALITY, FILLED, MAX_ROWS, Catalogue, City, Entry, RoundInfo, Staged, check_ids
 from registry.submissions.numbers import MAX_DIGITS
 from registry.submissions.parse import parse_rows, shown
 from registry.tables import DataError
@@ -45,7 +46,6 @@ from registry.submissions.userfiles import MAX_BYTES, read_bytes
 SHEET = "Submission"
 INSTRUCTIONS = "Instructions"
 CHOICES = "Choices"  # the data-quality choices, which hold a comma and so cannot be an inline list
-MAX_ROWS = 10_000  # data rows; the template has one per data point (112)
 MAX_COLUMNS = 256
 # Excel keeps 15 significant digits of a number ("Excel specifications and limits": number precision), so
 # a float's 16th and 17th digits (0.1 + 0.2 = 0.30000000000000004) are binary noise, not the city's data.
@@ -75,8 +75,9 @@ def admissible_ranges(catalogue_graph: Graph, catalogue: Catalogue) -> dict[str,
     return {e.id: (bound(e, KPI.minValue), bound(e, KPI.maxValue)) for e in catalogue.entries.values()}
 
 
-def write_template(path: Path, catalogue: Catalogue, ranges: Mapping[str, Range]) -> None:
-    """The template workbook: the Submission sheet (one row per data point) and the Instructions sheet."""
+def write_template(path: Path | BinaryIO, catalogue: Catalogue, ranges: Mapping[str, Range]) -> None:
+    """The template workbook: the Submission sheet (one row per data point) and the Instructions sheet; to a
+    file, or to a buffer (the server's /validate/template.xlsx)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = SHEET
@@ -212,6 +213,7 @@ def _instructions(sheet) -> None:
         ("A row with all of these cells empty is not part of the submission; columns you add are ignored, with a "
          "warning (CSV-5).", False),
         ("", False), ("Checking and submitting", True),
+        ("Upload it on the registry server's /validate page to see every finding (nothing is stored), or run:", False),
         ("kpi-registry validate FILE.xlsx --city CITY --round ROUND   (nothing is stored)", False),
         ("kpi-registry import FILE.xlsx --city CITY --round ROUND", False),
     ]
@@ -226,18 +228,19 @@ def _instructions(sheet) -> None:
 
 # -- reading a filled workbook ------------------------------------------------------------------
 def parse_workbook(path: Path, iris: IRIs, catalogue: Catalogue, city: City, round_id: str,
-                   info: RoundInfo | None = None) -> Staged:
-    """A filled workbook → the submission graph, exactly as the same rows in a CSV file would give."""
+                   info: RoundInfo | None = None, data: bytes | None = None) -> Staged:
+    """A filled workbook → the submission graph, exactly as the same rows in a CSV file would give
+    (`data`: the workbook's bytes when they are not read from `path`, see userfiles.read_bytes)."""
     check_ids(city.slug, round_id)
-    header, records = read_sheet(path)
+    header, records = read_sheet(path, data)
     staged = Staged(city, round_id, new_graph(), str(path), sheet=SHEET)
     return parse_rows(staged, header, records, iris, catalogue, info)
 
 
-def read_sheet(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+def read_sheet(path: Path, data: bytes | None = None) -> tuple[list[str], list[tuple[int, dict]]]:
     """The Submission sheet's header and its rows as (row number, {column: text}), as csv.DictReader
     gives them (cells beyond the header under None); DataError when the file is no workbook to read."""
-    data = _checked_archive(path)
+    data = _checked_archive(path, data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns of parts it drops (e.g. extensions): nothing we read
         try:
@@ -258,14 +261,14 @@ def read_sheet(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
             book.close()
 
 
-def _checked_archive(path: Path) -> bytes:
+def _checked_archive(path: Path, data: bytes | None = None) -> bytes:
     """The file's bytes, once its zip directory shows it unpacks to at most MAX_BYTES and holds no macros."""
     if path.suffix.lower() in (".xlsm", ".xltm"):
         raise DataError(f"{path}: a macro-enabled workbook is refused (macros are never run): save it as an "
                         "Excel Workbook (.xlsx)")
     if path.suffix.lower() != ".xlsx":
         raise DataError(f"{path}: only Excel Workbooks (.xlsx) are read: save it as .xlsx")
-    data = read_bytes(path)
+    data = read_bytes(path, data)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
