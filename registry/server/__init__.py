@@ -2,7 +2,7 @@
 
 `create_app` is the only way in (application factory); each area is a blueprint that reaches
 the store through `registry_context()`, never through globals.
-May import: `publication`, `taxonomy`, `submissions`, `catalogue` and the foundations; not `build` or
+May import: `publication`, `taxonomy`, `workflow`, `submissions`, `catalogue` and the foundations; not `build` or
 `cli` (the `serve` verb, which runs this app under gunicorn, is `registry.cli.serve`).
 """
 
@@ -41,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "recheck_interval": 1.0,  # seconds between looks at the store for a new generation
     "cache_ttl": 60.0,  # remote store: seconds a cached page may be served (it cannot be watched); 0: no cache
     "page_cache_size": 4096,  # rendered pages kept per worker
+    "workflow": None,  # a WorkflowSetup (registry/server/workflow.py): the verification workflow's pages and API
 }
 
 
@@ -78,6 +79,16 @@ class RegistryContext:
             if self.queries:
                 self.queries.restart(self.store)
 
+    def written(self) -> None:
+        """This worker wrote to the store (a publish): follow it now. A store on disk is re-read on the next
+        poll; one in memory has no generation to watch, so its caches and query processes start afresh."""
+        self.watch.touch()
+        if getattr(self.store, "path", None) is None:
+            with self._lock:
+                self.cache.clear()
+                if self.queries:
+                    self.queries.restart(self.store)
+
     def close(self) -> None:
         """Stop the query processes, then close the store if this app opened it (worker exit, app collected)."""
         with self._lock:
@@ -113,6 +124,10 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     app.context_processor(template_helpers)
     app.after_request(secure)
     app.register_error_handler(HTTPException, http_error)
+    if options["workflow"] is not None:  # before the linked data, which answers every other path
+        from registry.server.workflow import install
+
+        install(app, options["workflow"])
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app
