@@ -14,11 +14,12 @@ SPARQL query, dump or page of the registry can reach them.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from registry.namespaces import CITY_SLUG
-from registry.tables import DataError
+from registry.tables import DataError, Refusal
 from registry.workflow.access import ROLES, Account, Unauthenticated, WorkflowError
 
 USER_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
@@ -35,6 +36,7 @@ MAX_FAILURES = 5
 LOCK_SECONDS = 30.0
 MAX_LOCK = 3600.0
 TOKEN_PREFIX = "kpir_"
+ACCOUNTS_ENV, SECRET_ENV = "KPI_REGISTRY_ACCOUNTS", "KPI_REGISTRY_SECRET_KEY"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -99,7 +101,7 @@ class Accounts:
             raise DataError(f"the password is too short: at least {MIN_PASSWORD} characters")
         with closing(self._db()) as db, db:
             if db.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-                raise DataError(f"user {name!r} exists already")
+                raise Refusal(f"user {name!r} exists already")
             db.execute("INSERT INTO users (name, role, display_name, password, created) VALUES (?, ?, ?, ?, ?)",
                        (name, role, display_name, self.hasher.hash(password), self.clock()))
             db.executemany("INSERT INTO user_cities (name, city) VALUES (?, ?)", [(name, c) for c in cities])
@@ -118,7 +120,7 @@ class Accounts:
         """The account can no longer sign in, and its tokens are revoked."""
         with closing(self._db()) as db, db:
             if not db.execute("UPDATE users SET disabled = 1 WHERE name = ?", (name,)).rowcount:
-                raise DataError(f"no user {name!r}")
+                raise Refusal(f"no user {name!r}")
             db.execute("DELETE FROM tokens WHERE name = ?", (name,))
 
     def new_token(self, name: str) -> str:
@@ -127,9 +129,9 @@ class Accounts:
         with closing(self._db()) as db, db:
             row = db.execute("SELECT disabled FROM users WHERE name = ?", (name,)).fetchone()
             if row is None:
-                raise DataError(f"no user {name!r}")
+                raise Refusal(f"no user {name!r}")
             if row[0]:
-                raise DataError(f"user {name!r} is disabled")
+                raise Refusal(f"user {name!r} is disabled")
             db.execute("INSERT INTO tokens (digest, name, created) VALUES (?, ?, ?)", (token_digest(token), name, self.clock()))
         return token
 
@@ -185,3 +187,33 @@ class Accounts:
                 over = count - MAX_FAILURES + 1  # the MAX_FAILURES-th failure locks
                 until = now + min(LOCK_SECONDS * 2 ** (over - 1), MAX_LOCK) if over > 0 else 0.0
                 db.execute("INSERT OR REPLACE INTO failures (key, count, locked_until) VALUES (?, ?, ?)", (key, count, until))
+
+
+def accounts_location(store: Path | None, given: Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+    """--accounts FILE, else $KPI_REGISTRY_ACCOUNTS, else `STORE.accounts.sqlite` beside the store directory."""
+    if given:
+        return given
+    if environ.get(ACCOUNTS_ENV):
+        return Path(environ[ACCOUNTS_ENV])
+    if store is None:
+        raise DataError(f"the accounts database needs a place: --accounts FILE or ${ACCOUNTS_ENV} "
+                        "(there is no store directory to put it beside)")
+    return store.with_name(store.name + ".accounts.sqlite")
+
+
+def secret_key(accounts: Path, environ: Mapping[str, str] = os.environ) -> bytes:
+    """The key that signs session cookies: $KPI_REGISTRY_SECRET_KEY, else `ACCOUNTS.secret` beside the
+    accounts database, created once with 32 random bytes and mode 600; one others may read is refused
+    (whoever reads it can sign a session cookie for any account)."""
+    if environ.get(SECRET_ENV):
+        return environ[SECRET_ENV].encode("utf-8")
+    path = accounts.with_name(accounts.name + ".secret")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            raise DataError(f"{path} signs the session cookies but others may read it: chmod 600 {path}") from None
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as out:
+        out.write(secrets.token_hex(32).encode("ascii"))
+    return path.read_bytes()

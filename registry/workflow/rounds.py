@@ -44,6 +44,15 @@ UPLOAD_SUFFIXES = frozenset(UPLOAD_TYPES.values())
 MAX_TEXT = 4000  # characters of a question, answer, comment or reason
 
 
+def work_location(store: Path | None, given: Path | None = None) -> Path:
+    """--work-store DIR, else `STORE.work` beside the public store directory."""
+    if given:
+        return given
+    if store is None:
+        raise DataError("the working store needs a place: --work-store DIR (there is no store directory to put it beside)")
+    return store.with_name(store.name + ".work")
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
