@@ -365,3 +365,16 @@ def test_the_public_app_has_no_workflow(store):
     client = create_app(Settings(StoreConfig(None)), store=store).test_client()
     for path in ("/workflow/login", f"/api/rounds/{CITY}/{ROUND}"):
         assert client.get(path, headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_the_release_of_the_public_store_holds_the_round_only_once_published(env):
+    from registry.publication.release import render_release
+
+    iris = env["app"].extensions["kpi_registry"].iris
+    to_verified(env)
+    before = render_release(env["public"], iris)
+    assert not any(VALUE.encode() in data for data in before.files.values())
+    api(env, "POST", "/publish", "vic")
+    after = render_release(env["public"], iris)
+    assert after.failures == []
+    assert any(VALUE.encode() in data for data in after.files.values())

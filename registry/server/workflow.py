@@ -24,7 +24,7 @@ from flask_wtf.csrf import CSRFProtect
 from registry.server import registry_context
 from registry.server.errors import error_response
 from registry.store import Store, open_store
-from registry.workflow.access import Account, Unauthenticated, WorkflowError
+from registry.workflow.access import Account, Unauthenticated, WorkflowError, authorise
 from registry.workflow.accounts import Accounts, Throttled
 from registry.workflow.rounds import UPLOAD_TYPES, Refused, Workflow
 
@@ -160,7 +160,7 @@ def show(city: str, round_id: str) -> Response:
 @api.put("/<city>/<round_id>")
 def upload(city: str, round_id: str) -> Response:
     """The body is the file; its Content-Type names its syntax (text/csv, text/turtle, …, the .xlsx type)."""
-    account = token_account()
+    account = authorise(token_account(), "upload", city)  # before the body is read
     suffix = UPLOAD_TYPES.get(request.mimetype, "")
     report = rounds().upload(account, city, round_id, request.get_data(cache=False), suffix)
     return jsonify({"state": rounds().status(account, city, round_id)["state"], **report.as_dict()})

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 
 from registry.server.workflow import csrf, private, refusal, rounds, session_account, setup
 from registry.workflow import record
-from registry.workflow.access import ACTIONS, Unauthenticated, WorkflowError
+from registry.workflow.access import ACTIONS, Unauthenticated, WorkflowError, authorise
 from registry.workflow.rounds import Refused, check_round
 from registry.workflow.states import label
 
@@ -119,11 +119,12 @@ def upload(city: str, round_id: str) -> Response:
 
 
 def upload_file(city: str, round_id: str) -> Response:
+    account = authorise(signed_in(), "upload", city)  # before the file is read
     file = request.files.get("file")
     if file is None or not file.filename:
         abort(400, "choose a file to upload")
     name = Path(file.filename).name
-    report = rounds().upload(signed_in(), city, round_id, file.read(), Path(name).suffix.lower(), name)
+    report = rounds().upload(account, city, round_id, file.read(), Path(name).suffix.lower(), name)
     warnings = len(report.problems)
     flash(f"{name} conforms and is the round's draft now" + (f" ({warnings} warnings)" if warnings else ""))
     return redirect(url_for("workflow_pages.show_round", city=city, round_id=round_id))

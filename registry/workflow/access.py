@@ -89,7 +89,3 @@ def authorise(account: Account | None, action: str, city: str) -> Account:
         raise Forbidden(f"{action}: only an {allowed} may do this, and {account.name} is an {account.role}")
     return account
 
-
-def visible_cities(account: Account, known: list[str]) -> list[str]:
-    """The cities whose rounds the account may see, of those `known`."""
-    return [c for c in known if account.covers(c)] if account.role == "admin" else sorted(account.cities)
