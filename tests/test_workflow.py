@@ -378,3 +378,22 @@ def test_the_release_of_the_public_store_holds_the_round_only_once_published(env
     after = render_release(env["public"], iris)
     assert after.failures == []
     assert any(VALUE.encode() in data for data in after.files.values())
+
+
+def test_behind_https_the_session_cookie_is_secure(store, tmp_path, accounts_file):
+    shutil.copy(accounts_file[0], tmp_path / "accounts.sqlite")
+    app = create_app(Settings(StoreConfig(None)), store=store,
+                     workflow=WorkflowSetup(Accounts(tmp_path / "accounts.sqlite"), OxigraphStore(), b"k" * 32,
+                                            secure_cookies=True))
+    client = app.test_client()
+    sign_in(client, "eve")
+    cookie = client.get_cookie("kpi_session")
+    assert cookie.secure and cookie.http_only and cookie.same_site == "Lax"
+
+
+def test_disabling_an_account_ends_its_session(env):
+    client = env["client"]
+    sign_in(client, "eve")
+    assert client.get("/workflow/").status_code == 200
+    env["accounts"].disable("eve")
+    assert client.get("/workflow/").status_code == 302

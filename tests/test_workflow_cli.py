@@ -101,3 +101,40 @@ def test_the_session_key_file_is_private_and_stable(db, monkeypatch):
     with pytest.raises(Exception, match="chmod 600"):
         secret_key(db, environ={})
     assert secret_key(db, environ={"KPI_REGISTRY_SECRET_KEY": "from-the-environment"}) == b"from-the-environment"
+
+
+def test_serve_workflow_publishes_into_the_store_its_workers_read(tmp_path, staged):
+    """A real `serve --workflow` over a store on disk: the worker holds the public store read-only, a publish
+    opens it for its one write, and the endpoint answers with the new round at once; the server's log
+    holds no password or token."""
+    import requests
+
+    from .serving import running_server, store_on_disk
+    from .test_workflow import CSV, GOOD, VALUE
+
+    store = store_on_disk(tmp_path / "store", staged)
+    accounts = Accounts(tmp_path / "store.accounts.sqlite")
+    accounts.add("eve", "editor", PASSWORD, ["alesund"])
+    accounts.add("vic", "verifier", PASSWORD, ["alesund"])
+    tokens = {name: accounts.new_token(name) for name in ("eve", "vic")}
+    log = tmp_path / "serve.log"
+    ask = {"query": f'ASK {{ ?i <https://w3id.org/u4ssc-registry/def#value> ?v FILTER (STR(?v) = "{VALUE}") }}'}
+    with running_server(store, "--workflow", log=log) as url:
+        def call(method: str, path: str, who: str, **kwargs):
+            response = requests.request(method, f"{url}/api/rounds/alesund/2031{path}", timeout=60,
+                                        headers={"Authorization": f"Bearer {tokens[who]}", **kwargs.pop("headers", {})}, **kwargs)
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        call("PUT", "", "eve", data=GOOD.encode(), headers=CSV)
+        call("POST", "/submit", "eve")
+        call("POST", "/decisions", "vic", json=[{"data_point": "EC-ICT-ICT-1C", "verified": True, "comment": "ok"}])
+        call("POST", "/verify", "vic")
+        assert not requests.get(f"{url}/sparql", params=ask, headers={"Accept": "application/json"}, timeout=60).json()["boolean"]
+        assert call("POST", "/publish", "vic")["state"] == "published"
+        assert requests.get(f"{url}/sparql", params=ask, headers={"Accept": "application/json"}, timeout=60).json()["boolean"]
+        requests.post(f"{url}/workflow/login", data={"user": "eve", "password": PASSWORD}, timeout=60)
+    text = log.read_text(encoding="utf-8")
+    assert "1 worker" in text
+    assert not any(secret in text for secret in (PASSWORD, *tokens.values()))
+    assert (tmp_path / "store.work").is_dir()  # the working store, beside the public one
