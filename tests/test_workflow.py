@@ -397,3 +397,22 @@ def test_disabling_an_account_ends_its_session(env):
     assert client.get("/workflow/").status_code == 200
     env["accounts"].disable("eve")
     assert client.get("/workflow/").status_code == 302
+
+
+def test_publishing_while_another_writer_holds_the_public_store_is_503_and_changes_nothing(tmp_path, staged, accounts_file):
+    """The worker holds the public store read-only and opens it for writing only to publish: when `import`
+    (here: a writer the test holds) has it, the publish is refused, and may simply be tried again."""
+    from .serving import store_on_disk
+
+    path = store_on_disk(tmp_path / "store", staged)
+    shutil.copy(accounts_file[0], tmp_path / "accounts.sqlite")
+    app = create_app(Settings(StoreConfig(path, read_only=True)),
+                     workflow=WorkflowSetup(Accounts(tmp_path / "accounts.sqlite"), OxigraphStore(), b"k" * 32))
+    env = {"app": app, "client": app.test_client(), "tokens": accounts_file[1]}
+    to_verified(env)
+    with OxigraphStore(path):
+        busy = api(env, "POST", "/publish", "vic")
+        assert busy.status_code == 503 and "another process" in busy.get_json()["error"]
+    assert api(env, "GET", "", "vic").get_json()["state"] == "verified"
+    assert api(env, "POST", "/publish", "vic").status_code == 200
+    assert public_has_value(env)

@@ -23,8 +23,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from registry.server import registry_context
 from registry.server.errors import error_response
-from registry.store import Store, open_store
-from registry.workflow.access import Account, Unauthenticated, WorkflowError, authorise
+from registry.store import Store, StoreError, open_store
+from registry.workflow.access import Account, Unauthenticated, Unavailable, WorkflowError, authorise
 from registry.workflow.accounts import Accounts, Throttled
 from registry.workflow.rounds import UPLOAD_TYPES, Refused, Workflow
 
@@ -87,7 +87,11 @@ def public_store() -> Iterator[Store]:
     context = registry_context()
     config = context.settings.store
     if context.owns_store and config.read_only and config.remote is None and config.path is not None:
-        with open_store(replace(config, read_only=False)) as store:
+        try:
+            store = open_store(replace(config, read_only=False))
+        except StoreError:  # e.g. `kpi-registry import` is writing it right now
+            raise Unavailable("the public store is being written by another process: publish again in a moment") from None
+        with store:
             yield store
     else:
         yield context.store

@@ -52,6 +52,12 @@ class Conflict(WorkflowError):
     status = 409
 
 
+class Unavailable(WorkflowError):
+    """The public store cannot be written now (another writer holds it): try again (HTTP 503)."""
+
+    status = 503
+
+
 class Invalid(WorkflowError):
     """The request was understood but its content is refused: a file that does not conform, a bad decision."""
 
