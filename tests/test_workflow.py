@@ -239,6 +239,7 @@ def test_a_disabled_account_loses_its_token(env):
     {"data_point": "EC-ICT-ICT-1C", "verified": True}, [], [{"data_point": "NO-SUCH", "verified": True}],
     [{"data_point": "EC-ICT-ICT-1C", "verified": "yes"}], [{"data_point": "EC-ICT-ICT-1C", "verified": True, "extra": 1}],
     [{"data_point": "EC-ICT-ICT-1C", "verified": True, "override": "not_reported"}],  # an override needs a reason
+    [{"data_point": "EC-ICT-ICT-1C", "verified": True, "override": "not_reported", "reason": "no survey"}],  # OBS-11
 ])
 def test_malformed_decisions_are_422_and_record_nothing(env, decisions):
     to_verification(env)

@@ -260,9 +260,9 @@ class Workflow:
             graph += record.step_graph(self.iris, city, round_id, step)
         return graph
 
-    def _data_points(self, city: str, round_id: str) -> set[str]:
-        points = str(self.iris.datapoint(""))
-        return {str(dp).removeprefix(points) for dp in self.submission(city, round_id).objects(None, KPI.dataPoint)}
+    def _data_points(self, city: str, round_id: str) -> dict[str, str | None]:
+        """The draft's data points and their reporting status (reported / not_reported)."""
+        return {i["data_point"]: i["status"] for i in self.items(city, round_id)}
 
 
 class Refused(Invalid):
@@ -290,7 +290,7 @@ def text(value: Any, what: str) -> str:
     return value.strip()
 
 
-def decision_fields(d: Any, present: set[str], i: int) -> dict[str, Any]:
+def decision_fields(d: Any, present: dict[str, str | None], i: int) -> dict[str, Any]:
     """One decision of the API's list, checked: the Step fields it becomes."""
     where = f"decisions[{i}]"
     if not isinstance(d, dict) or set(d) - {"data_point", "verified", "comment", "override", "reason"}:
@@ -306,6 +306,10 @@ def decision_fields(d: Any, present: set[str], i: int) -> dict[str, Any]:
         if d["override"] not in STATUS:
             raise Invalid(f'{where}: "override" must be one of {", ".join(STATUS)}')
         fields["override"], fields["reason"] = d["override"], text(d.get("reason"), f"{where}.reason")
+    if d["verified"] and fields.get("override", present[d["data_point"]]) != "reported":
+        # Refused now rather than at publish, where rule OBS-11 (verified ⇒ reported) would stop the round.
+        raise Invalid(f"{where}: data point {d['data_point']} is not reported, and only a reported value can be "
+                      "verified (rule OBS-11); decide verified false, or override the status to reported")
     return fields
 
 
