@@ -105,6 +105,10 @@ class IRIs:
     def agent(self, key: str) -> URIRef:
         return self._iri("id", "agent", key)
 
+    def user_agent(self, name: str) -> URIRef:
+        """An account of the verification workflow as a PROV agent (its name only: accounts live outside RDF)."""
+        return self._iri("id", "agent", "user", name)
+
     def submission(self, city: str, round_id: str) -> URIRef:
         return self._iri("data", "submission", city, round_id)
 
@@ -127,6 +131,10 @@ class IRIs:
     # named graphs
     def graph(self, *parts: str) -> URIRef:
         return self._iri("graph", *parts)
+
+    def g_workflow(self, city: str, round_id: str) -> URIRef:
+        """The PROV record of a round's verification workflow: every transition, decision and question."""
+        return self.graph("workflow", city, round_id)
 
     @property
     def g_ontology(self) -> URIRef:

@@ -18,7 +18,7 @@ PACKAGE = ROOT / "registry"
 # and may not import each other. The README's architecture table lists the same rooms in the same order.
 LAYERS = [
     {"namespaces"}, {"tables"}, {"sparql"}, {"store"}, {"config"},
-    {"catalogue"}, {"submissions"}, {"scoring", "taxonomy", "publication"}, {"build", "server"}, {"cli"},
+    {"catalogue"}, {"submissions"}, {"scoring", "taxonomy", "publication", "workflow"}, {"build", "server"}, {"cli"},
 ]
 FOUNDATIONS = {"__init__.py", "namespaces.py", "tables.py", "config.py"}
 MAX_LINES = 500

@@ -24,6 +24,7 @@ from registry.catalogue.stats import catalogue_stats
 from registry.store import open_store
 from registry.cli.submissions import export, import_cmd, template, validate
 from registry.cli.taxonomy import taxonomy
+from registry.cli.workflow import users
 
 @click.group(cls=RegistryGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kpi-registry")
@@ -113,4 +114,5 @@ for command in (template, validate, import_cmd, export, *SCORE_COMMANDS):
 main.add_command(serve)
 main.add_command(publish)
 main.add_command(taxonomy)
+main.add_command(users)
 

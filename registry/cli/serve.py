@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import socket
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -23,6 +24,10 @@ from registry.cli.common import Fatal, ready_store, store_options
 from registry.config import Settings
 from registry.server import DEFAULTS, EXTENSION, create_app
 from registry.server.outbound import can_isolate, isolate
+from registry.server.workflow import WorkflowSetup
+from registry.store import OxigraphStore
+from registry.workflow.accounts import Accounts, accounts_location, secret_key
+from registry.workflow.rounds import work_location
 
 TOKEN_ENV = "KPI_REGISTRY_UPDATE_TOKEN"
 PAGE_THREADS = 2  # threads of each worker that queries, running or waiting, can never take (executor.Gate)
@@ -75,8 +80,9 @@ def _isolation(wanted: bool, required: bool) -> bool:
 class _Gunicorn(BaseApplication):
     """gunicorn configured from code rather than from its own command line."""
 
-    def __init__(self, settings: Settings, options: dict[str, Any], config: dict[str, Any]) -> None:
-        self.settings, self.options, self.config = settings, options, config
+    def __init__(self, settings: Settings, options: dict[str, Any], config: dict[str, Any],
+                 workflow: dict[str, Any] | None = None) -> None:
+        self.settings, self.options, self.config, self.workflow = settings, options, config, workflow
         super().__init__()
 
     def load_config(self) -> None:
@@ -84,7 +90,12 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        app = create_app(self.settings, **self.options)
+        options = self.options
+        if self.workflow:  # opened here, in the worker: a RocksDB store belongs to the process that opens it
+            w = self.workflow
+            options = {**options, "workflow": WorkflowSetup(Accounts(w["accounts"]), OxigraphStore(w["work"]),
+                                                            w["secret_key"], w["secure_cookies"], owns_work=True)}
+        app = create_app(self.settings, **options)
         app.extensions[EXTENSION].queries.prewarm()  # the first query should not wait for a process to start
         return app
 
@@ -113,10 +124,21 @@ class _Gunicorn(BaseApplication):
 @click.option("--allow-load", is_flag=True, help="Let updates LOAD <url> (the server then fetches documents).")
 @click.option("--cache-ttl", default=DEFAULTS["cache_ttl"], show_default=True, type=click.FloatRange(0),
               help="With --endpoint: seconds a rendered page may be served from the cache (0: no cache).")
+@click.option("--workflow", is_flag=True,
+              help="Serve the verification workflow too (/workflow, /api/rounds): one worker, the working store and "
+                   "the accounts opened for writing; the public store is written only when a round is published.")
+@click.option("--accounts", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="With --workflow: the accounts database (default $KPI_REGISTRY_ACCOUNTS, else STORE.accounts.sqlite).")
+@click.option("--work-store", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="With --workflow: the store of unpublished rounds (default STORE.work beside the store).")
+@click.option("--secure-cookies", is_flag=True,
+              help="With --workflow behind HTTPS: send the session cookie with Secure (browsers then never send it over HTTP).")
 @click.option("--require-isolation", is_flag=True,
               help="Refuse to start where the workers cannot be cut off from the network (by default: one warning).")
 def serve(settings: Settings, host: str, port: int, workers: int, threads: int, query_processes: int, query_timeout: float,
-          query_memory: int, max_result_bytes: int, validate_timeout: float, allow_update: bool, allow_service: bool, allow_load: bool, cache_ttl: float,
+          query_memory: int, max_result_bytes: int, validate_timeout: float, allow_update: bool, allow_service: bool,
+          allow_load: bool, cache_ttl: float, workflow: bool, accounts: Path | None, work_store: Path | None,
+          secure_cookies: bool,
           require_isolation: bool) -> None:
     """Serve the SPARQL 1.1 endpoint (/sparql) and every registry IRI as linked data.
 
@@ -138,6 +160,10 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
         raise Fatal(f"--allow-update needs the bearer token in ${TOKEN_ENV}")
     if allow_update and workers > 1 and remote is None:
         click.echo("--allow-update: one worker, the only process that may open the store for writing", err=True)
+        workers = 1
+    workflow_setup = _workflow(settings, accounts, work_store, secure_cookies) if workflow else None
+    if workflow and workers > 1:
+        click.echo("--workflow: one worker, the only process that may open the working store for writing", err=True)
         workers = 1
     if remote is None:
         # Opening a RocksDB store starts a process-wide thread pool that outlives the store. Workers
@@ -166,4 +192,14 @@ def serve(settings: Settings, host: str, port: int, workers: int, threads: int, 
     }
     click.echo(f"kpi-registry: serving {settings.store.location} as {settings.base_iri} on http://{host}:{port}/ "
                f"({workers} worker{'s' if workers > 1 else ''})", err=True)
-    _Gunicorn(settings, options, config).run()
+    _Gunicorn(settings, options, config, workflow_setup).run()
+
+
+def _workflow(settings: Settings, accounts: Path | None, work_store: Path | None, secure_cookies: bool) -> dict[str, Any]:
+    """Where the workflow's data lives, checked in the master (a bad path or key file: exit 2 before any worker)."""
+    if settings.store.remote is not None:
+        raise Fatal("--workflow needs an embedded store (--store DIR): publishing writes to it")
+    path = accounts_location(settings.store.path, accounts)
+    Accounts(path)  # creates the database (mode 600) when new
+    return {"accounts": path, "work": work_location(settings.store.path, work_store),
+            "secret_key": secret_key(path), "secure_cookies": secure_cookies}

@@ -2,7 +2,7 @@
 
 `create_app` is the only way in (application factory); each area is a blueprint that reaches
 the store through `registry_context()`, never through globals.
-May import: `publication`, `taxonomy`, `submissions`, `catalogue` and the foundations; not `build` or
+May import: `publication`, `taxonomy`, `workflow`, `submissions`, `catalogue` and the foundations; not `build` or
 `cli` (the `serve` verb, which runs this app under gunicorn, is `registry.cli.serve`).
 """
 
@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "page_cache_size": 4096,  # rendered pages kept per worker
     "validate_timeout": 20.0,  # seconds an uploaded submission's validation may run (/validate); then 503
     "validate_processes": 1,  # validation processes per worker (each one a concurrent /validate)
+    "workflow": None,  # a WorkflowSetup (registry/server/workflow.py): the verification workflow's pages and API
 }
 
 
@@ -84,6 +85,16 @@ class RegistryContext:
             for pool in (self.queries, self.validations):
                 if pool:
                     pool.restart(self.store)
+
+    def written(self) -> None:
+        """This worker wrote to the store (a publish): follow it now. A store on disk is re-read on the next
+        poll; one in memory has no generation to watch, so its caches and query processes start afresh."""
+        self.watch.touch()
+        if getattr(self.store, "path", None) is None:
+            with self._lock:
+                self.cache.clear()
+                if self.queries:
+                    self.queries.restart(self.store)
 
     def close(self) -> None:
         """Stop the query processes, then close the store if this app opened it (worker exit, app collected)."""
@@ -132,6 +143,10 @@ def create_app(settings: Settings, store: Store | None = None, **options: Any) -
     app.context_processor(template_helpers)
     app.after_request(secure)
     app.register_error_handler(HTTPException, http_error)
+    if options["workflow"] is not None:  # before the linked data, which answers every other path
+        from registry.server.workflow import install
+
+        install(app, options["workflow"])
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
     return app

@@ -102,19 +102,25 @@ def validate_file(path: Path, ctx: Context, city: City, round_id: str, info: Rou
     submission item is refused unless `allow_empty` (fail closed: nothing in it could be checked, and stored
     it would replace a round by an empty one)."""
     staged = parse_submission(path, ctx.iris, ctx.catalogue, city, round_id, info, data)
+    return staged, check_staged(ctx, staged, allow_empty)
+
+
+def check_staged(ctx: Context, staged: Staged, allow_empty: bool = False) -> Report:
+    """The checks after parsing: the closed model, then the shapes. Also for a submission staged some
+    other way (the workflow's publish), so it is checked exactly as an imported file is."""
     staged.problems += model_problems(ctx.iris, staged)
-    focus = ctx.iris.submission(city.slug, round_id)
+    focus = ctx.iris.submission(staged.city.slug, staged.round_id)
     if any(p.severity == "Violation" for p in staged.problems):
         report = Report(staged.source, staged.problems)  # refused already; SHACL would add nothing to fix
         record_findings(report, staged.problems, focus)
-        return staged, report
+        return report
     if not allow_empty and next(staged.graph.subjects(KPI.dataPoint, None), None) is None:
-        raise DataError(f"{path}: holds no submission item (no row with a value, status or note; "
+        raise DataError(f"{staged.source}: holds no submission item (no row with a value, status or note; "
                         "no node with kpi:dataPoint): nothing to check or store (import --replace-with-empty "
                         "replaces a stored round by an empty one)")
     report = validate_staged(staged, ctx.reference)
     record_findings(report, staged.problems + [p for p in report.problems if p.rule == "SHACL"], focus)
-    return staged, report
+    return report
 
 
 def run_record(iris: IRIs, staged: Staged, report: Report, started: dt.datetime) -> Graph:
@@ -144,16 +150,23 @@ def import_submission(store: Store, ctx: Context, path: Path, slug: str, round_i
     city, new = resolve_city(store, slug, name, municipality)
     stored = existing_round(store, ctx.iris, city, round_id)
     staged, report = validate_file(path, ctx, city, round_id, stored, allow_empty=replace_with_empty)
-    if not report.conforms:
-        return report
-    report.replaced = (item_count(store, ctx.iris.submission(city.slug, round_id)) if stored else None,
+    if report.conforms:
+        commit(store, ctx, staged, report, started, new, stored is not None)
+    return report
+
+
+def commit(store: Store, ctx: Context, staged: Staged, report: Report, started: dt.datetime, new_city: bool,
+           replaces: bool, also: dict[URIRef, Graph] | None = None) -> None:
+    """Write a conforming submission: its graph, the city if new, and `also` (graphs kept with the round,
+    such as its workflow record) in one atomic step, with the PROV record of the validation run."""
+    city, round_id = staged.city, staged.round_id
+    report.replaced = (item_count(store, ctx.iris.submission(city.slug, round_id)) if replaces else None,
                        len(set(staged.graph.subjects(KPI.dataPoint, None))))
-    graphs: dict[URIRef, Graph] = {ctx.iris.g_submission(city.slug, round_id): staged.graph}
-    if new:
+    graphs: dict[URIRef, Graph] = {ctx.iris.g_submission(city.slug, round_id): staged.graph, **(also or {})}
+    if new_city:
         cities = store.construct(sparql.load("construct_graph"), {"graph": ctx.iris.g_cities})
         graphs[ctx.iris.g_cities] = cities + city_graph(ctx.iris, [city])
     store.replace_graphs(graphs, append={ctx.iris.g_system: run_record(ctx.iris, staged, report, started)})
-    return report
 
 
 def item_count(store: Store, submission: URIRef) -> int:
