@@ -110,3 +110,13 @@ def test_the_declared_dependencies_are_what_the_package_imports():
                     used |= {d.lower().replace("_", "-") for d in distributions.get(top, [top])}
     assert used - declared == set(), "imported but not declared"
     assert declared - used == {"defusedxml"}, "declared but not imported"
+
+
+def test_the_readme_architecture_table_names_every_module():
+    """The README's room/module table is how a newcomer finds a feature's home: it must not fall behind the tree."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("| room | modules | responsibility |")
+    table = readme[start:readme.index("\n\n", start)]
+    missing = [str(p.relative_to(ROOT)) for p in modules() if p.name not in ("__init__.py", "__main__.py")
+               and f"`{p.name}`" not in table]
+    assert not missing, missing
