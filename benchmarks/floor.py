@@ -42,6 +42,7 @@ class Target:
     lower: Decimal | None
     upper: Decimal | None
     max: Decimal | None
+    applies_from: int | None = None  # kpi:appliesFrom: rounds of earlier years are not scored against it
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Inputs:
     """Everything the floor needs, keyed by IRI strings, as the queries key their rows."""
 
     submissions: dict[str, list[Item]]
+    rounds: dict[str, str]  # submission → its round id, whose first four digits are its year
     benchmark_set: str
     targets: dict[str, Target]
     bands: list[Band]
@@ -78,11 +80,12 @@ def read_inputs(iris: IRIs, data: Path, directories: Iterable[Path], set_id: str
     catalogue = list(read_table(data / "catalogue" / "datapoints.tsv"))
     datatypes = {r["as_printed"]: r["datatype"] for _, r in read_table(data / "catalogue" / "units.tsv")}
     kinds = {r["datapoint_id"]: datatypes.get(r["unit_as_printed"], "decimal") for _, r in catalogue}
-    submissions = {}
+    submissions, rounds = {}, {}
     for directory in directories:
         for path in sorted(directory.glob("*/*.csv")):
             submissions[str(iris.submission(path.parent.name, path.stem))] = read_items(iris, path, kinds)
-    return Inputs(submissions, str(iris.benchmark_set(set_id)),
+            rounds[str(iris.submission(path.parent.name, path.stem))] = path.stem
+    return Inputs(submissions, rounds, str(iris.benchmark_set(set_id)),
                   read_targets(iris, data / "benchmarks" / f"{set_id}.csv", catalogue, kinds), bands,
                   {str(iris.datapoint(r["datapoint_id"])): _path(iris, r["kpi_code"]) for _, r in catalogue},
                   _kpis(iris, catalogue))
@@ -110,8 +113,15 @@ def read_targets(iris: IRIs, path: Path, catalogue: list[tuple[int, dict[str, st
     return {str(iris.datapoint(r["data_point_id"])):
             Target(str(DIRECTION[r["direction"].lower()]), _value(r["target"], kinds[r["data_point_id"]] == "boolean"),
                    _decimal(normalise_number(r["band_low"])), _decimal(normalise_number(r["band_high"])),
-                   maxima[r["data_point_id"]])
+                   maxima[r["data_point_id"]], int(r["applies_from"]) if r.get("applies_from") else None)
             for _, r in read_table(path)}
+
+
+def applies(target: Target, round_id: str) -> bool:
+    """As score_datapoints.rq: a target from a year on scores only rounds whose id starts with that year or later."""
+    if target.applies_from is None:
+        return True
+    return round_id[:4].isdigit() and int(round_id[:4]) >= target.applies_from
 
 
 def read_items(iris: IRIs, path: Path, kinds: dict[str, str]) -> list[Item]:
@@ -171,7 +181,7 @@ def score(inputs: Inputs) -> tuple[Answers, Answers]:
     for submission, items in inputs.submissions.items():
         for item in items:
             target = inputs.targets.get(item.data_point)
-            if target is None or not item.reported or item.value is None:
+            if target is None or not item.reported or item.value is None or not applies(target, inputs.rounds[submission]):
                 continue
             percent = percent_of_target(item.value, target)
             if percent is None:
