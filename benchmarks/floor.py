@@ -9,6 +9,7 @@ checked against each other and the registry's cost stated as a multiple of this 
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -121,7 +122,8 @@ def applies(target: Target, round_id: str) -> bool:
     """As score_datapoints.rq: a target from a year on scores only rounds whose id starts with that year or later."""
     if target.applies_from is None:
         return True
-    return round_id[:4].isdigit() and int(round_id[:4]) >= target.applies_from
+    year = re.match(r"[0-9]{4}", round_id)  # ASCII digits, as the query's ^[0-9]{4} (str.isdigit takes any script's)
+    return year is not None and int(year[0]) >= target.applies_from
 
 
 def read_items(iris: IRIs, path: Path, kinds: dict[str, str]) -> list[Item]:

@@ -124,7 +124,8 @@ def validate_staged(staged: Staged, reference: Graph) -> Report:
     results, failed = checked(shapes_graph, staged.source, reference, staged.graph)
     context = ReadOnlyGraphAggregate([reference, staged.graph])
     # Two constraints of one rule may find the same fault (OBS-13: the datatype and the pattern): name it once.
-    problems = [(r, _problem(results, r, context, staged, shapes_graph)) for r in list(results.subjects(SH.resultSeverity, None))]
+    problems = [(r, _problem(results, r, context, staged, shapes_graph))
+                for r in list(results.subjects(SH.resultSeverity, None))]
     for result, problem in problems:  # the Turtle report names rules as the JSON does
         results.add((result, KPI.ruleId, Literal(problem.rule)))
     found = failed + list({(p.rule, p.severity, p.focus, p.message): p for _, p in problems}.values())
