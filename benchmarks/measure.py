@@ -21,6 +21,7 @@ from typing import Any
 
 from registry import sparql
 from registry.build.seeds import build
+from registry.submissions import derived
 from registry.submissions.bulk import find_jobs, import_directory, validate_jobs
 from registry.submissions.ingest import Context, find_city, import_submission, validate_file
 from registry.namespaces import IRIs
@@ -33,8 +34,8 @@ from benchmarks.memory import children_peak_mb, peak_mb, reset_peak
 from benchmarks.naive import ANSWERS, bindings
 
 SET_ID = "international-targets"
-SCORING = ("score_datapoints", "score_categories")
-SUMMARY = ("summary_verification",)
+SCORING = ("score_datapoints", "score_categories")  # reads of the score cube
+SUMMARY = ("summary_verification",)  # a read of the summary cube
 
 
 @dataclass
@@ -103,6 +104,21 @@ def ours(store: Store, iris: IRIs, names: tuple[str, ...], repeat: int) -> Step:
     return step
 
 
+def recompute(store: Store, iris: IRIs, repeat: int) -> Step:
+    """Computing every score against the set and every summary as the bulk write does: the CONSTRUCT queries of
+    registry.submissions.derived, evaluated and serialised as N-Triples (what is then bulk-loaded)."""
+    reset_peak()
+    step = Step()
+    for derivation in derived.everything(iris, [SET_ID]):
+        name = "summaries" if derivation.graph == iris.g_summaries else "scores"
+        seconds, data = median_seconds(
+            lambda: [store.query_bytes(q, "application/n-triples") for q in derivation.queries], repeat)
+        step.figures[f"{name}_s"] = round(seconds, 3)
+        step.figures[f"{name}_triples"] = sum(d.count(b"\n") for d in data)
+    step.figures["peak_rss_mb"] = round(peak_mb(), 1)
+    return step
+
+
 def floor_inputs(store: Store, iris: IRIs, data: Path) -> floor.Inputs:
     """The floor's numbers in memory: the generated CSVs and the seed cities', the catalogue, the set."""
     bands = [floor.Band(int(r["points"]), results.number(r["lower"]), results.number(r.get("upper")))
@@ -160,12 +176,20 @@ def validate_one(store: Store, iris: IRIs, path: Path) -> float:
     return median_seconds(run, 5)[0]
 
 
-def import_one(store: Store, iris: IRIs, path: Path) -> float:
-    """What `kpi-registry import FILE` costs once the store is open (the submission replaces itself)."""
+def import_one(store: Store, iris: IRIs, path: Path, derive: bool = True) -> float:
+    """What `kpi-registry import FILE` costs once the store is open (the submission replaces itself); with
+    `derive` false, the same import with its scores and summary left out (the import before issue 22)."""
     def run() -> None:
         report = import_submission(store, Context.from_store(store, iris), path, path.parent.name, path.stem)
         assert report.conforms
-    return median_seconds(run, 3)[0]
+    if derive:
+        return median_seconds(run, 3)[0]
+    updates, derived.submission_updates = derived.submission_updates, lambda *args: []
+    try:
+        return median_seconds(run, 3)[0]
+    finally:
+        derived.submission_updates = updates
+        run()  # the store as it was: the submission with its scores
 
 
 def validate_hundred(store: Store, iris: IRIs, data: Path, workers: int) -> float:
@@ -200,11 +224,14 @@ def validation(big: Store, small: Store, iris: IRIs, data: Path, workers: int) -
     path = sample(data)
     one_big, one_small = validate_one(big, iris, path), validate_one(small, iris, path)
     import_big, import_small = import_one(big, iris, path), import_one(small, iris, path)
+    import_without = import_one(big, iris, path, derive=False)
     return Step({"one_submission_s": round(one_big, 3), "one_submission_10_cities_s": round(one_small, 3),
                  "growth_ratio": round(one_big / one_small, 2),
                  "hundred_submissions_s": round(validate_hundred(big, iris, data, workers), 2),
                  "import_one_s": round(import_big, 3), "import_one_10_cities_s": round(import_small, 3),
                  "import_growth_ratio": round(import_big / import_small, 2),
+                 "import_one_without_scores_s": round(import_without, 3),
+                 "import_with_scores_ratio": round(import_big / import_without, 2),
                  "peak_rss_mb": round(peak_mb(), 1)})
 
 

@@ -3,9 +3,10 @@
     python benchmarks/run.py --scale national [--json FILE]        (`make bench`)
 
 In one run on one machine: generate the submissions (benchmarks/generate.py, kept for the next run),
-import them into a fresh store (`kpi-registry import DIR`: parallel validation, one bulk load), score
-and summarise every city × round on the registry's path, the plain-Python floor and the naive path
-(the same SPARQL on rdflib, in its own process) and check the three agree, validate one and 100
+import them into a fresh store (`kpi-registry import DIR`: parallel validation, one bulk load that also
+computes every score and summary), read every city × round's scores and summary on the registry's path, the
+plain-Python floor (which computes them) and the naive path (the same SPARQL on rdflib, in its own process)
+and check the three agree, time recomputing them all against the floor, validate one and 100
 submissions against the full store and against 10 cities, and load-test the endpoint with wrk.
 Exit 0 when every path gives identical answers, 1 when one differs.
 """
@@ -89,6 +90,15 @@ def three_way(ours: measure.Step, floor: measure.Step, naive: dict[str, dict] | 
     return figures
 
 
+def recompute_figures(ours: measure.Step, floor_scoring: measure.Step, floor_summary: measure.Step) -> dict[str, Any]:
+    """Recomputing every score and summary against the floor computing the same numbers."""
+    figures = dict(ours.figures)
+    for name, floor_step in (("scores", floor_scoring), ("summaries", floor_summary)):
+        figures[f"{name}_floor_s"] = floor_step.figures["floor_s"]
+        figures[f"{name}_over_floor"] = round(figures[f"{name}_s"] / floor_step.figures["floor_s"], 2)
+    return figures
+
+
 def endpoint_queries(store: OxigraphStore, iris: IRIs, data: Path) -> dict[str, str]:
     """The three requests of the load test, as the registry's own bound query texts."""
     first = sorted(p for p in data.iterdir() if p.is_dir())[0]
@@ -134,8 +144,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         summary = measure.ours(store, iris, measure.SUMMARY, settings["repeat"])
         naive = (measure.naive(store, iris, work / "naive", settings["naive_timeout"])
                  if settings["naive_timeout"] else None)
-        report["scoring"] = three_way(scoring, measure.floor_scoring(inputs, settings["repeat"]), naive, measure.SCORING)
-        report["summary"] = three_way(summary, measure.floor_summary(inputs, settings["repeat"]), naive, measure.SUMMARY)
+        floor_scoring = measure.floor_scoring(inputs, settings["repeat"])
+        floor_summary = measure.floor_summary(inputs, settings["repeat"])
+        report["scoring"] = three_way(scoring, floor_scoring, naive, measure.SCORING)
+        report["summary"] = three_way(summary, floor_summary, naive, measure.SUMMARY)
+        report["read"] = {"scores_over_floor": report["scoring"]["ours_over_floor"],
+                          "summaries_over_floor": report["summary"]["ours_over_floor"]}
+        report["recompute"] = recompute_figures(measure.recompute(store, iris, settings["repeat"]),
+                                                floor_scoring, floor_summary)
         if naive and "load" in naive:
             report["naive_load"] = {k: round(v, 1) for k, v in naive["load"].items()}
             report["naive_peak_rss_mb"] = round(max(r["peak_rss_mb"] for r in naive.values() if "peak_rss_mb" in r), 1)
@@ -146,7 +162,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         queries = endpoint_queries(store, iris, data)
     report["endpoint"] = (load_test(big, queries, settings["duration"], work) if not args.skip_endpoint
                           else {"skipped": "--skip-endpoint"})
-    report["peak_rss_mb"] = max(report[s]["peak_rss_mb"] for s in ("load", "scoring", "summary", "validation"))
+    steps = ("load", "scoring", "summary", "recompute", "validation")
+    report["peak_rss_mb"] = max(report[s]["peak_rss_mb"] for s in steps)
     return report
 
 
@@ -169,11 +186,16 @@ def table(report: dict[str, Any]) -> Table:
         step = report[name]
         more = "" if step["naive_finished"] else "> "  # stopped at its time limit: a lower bound
         naive = "—" if step["naive_s"] is None else f"{more}{step['naive_s']}"
-        grid.add_row(name, "ours / floor / naive (s)", f"{step['ours_s']} / {step['floor_s']} / {naive}")
+        grid.add_row(f"{name} (read)", "ours / floor / naive (s)", f"{step['ours_s']} / {step['floor_s']} / {naive}")
         grid.add_row("", "ours ÷ floor, naive ÷ ours",
                      f"{_ratio(step['ours_over_floor'])}, {more if step['naive_s'] is not None else ''}"
                      f"{_ratio(step['naive_over_ours'])}")
         grid.add_row("", "identical answers", "yes" if step["identical"] else "NO: " + "; ".join(step["differences"]))
+    recompute = report["recompute"]
+    grid.add_row("recompute", "scores / floor (s)", f"{recompute['scores_s']} / {recompute['scores_floor_s']} "
+                 f"({_ratio(recompute['scores_over_floor'])}, {recompute['scores_triples']:,} triples)")
+    grid.add_row("", "summaries / floor (s)", f"{recompute['summaries_s']} / {recompute['summaries_floor_s']} "
+                 f"({_ratio(recompute['summaries_over_floor'])}, {recompute['summaries_triples']:,} triples)")
     grid.add_row("validation", "one submission (full / 10 cities)",
                  f"{validation['one_submission_s']} s / {validation['one_submission_10_cities_s']} s "
                  f"(growth {validation['growth_ratio']}×)")
@@ -181,6 +203,9 @@ def table(report: dict[str, Any]) -> Table:
     grid.add_row("", "import one (full / 10 cities)",
                  f"{validation['import_one_s']} s / {validation['import_one_10_cities_s']} s "
                  f"(growth {validation['import_growth_ratio']}×)")
+    grid.add_row("", "import one with / without its scores",
+                 f"{validation['import_one_s']} s / {validation['import_one_without_scores_s']} s "
+                 f"({validation['import_with_scores_ratio']}×)")
     for name in ("kpi_lookup", "taxonomy_filter", "category_scores"):
         if name in endpoint_:
             f = endpoint_[name]

@@ -121,6 +121,15 @@ class IRIs:
     def benchmark(self, set_id: str, dp_id: str) -> URIRef:
         return self._iri("data", "benchmarks", set_id, dp_id)
 
+    def score_dataset(self, set_id: str) -> URIRef:
+        """The qb:DataSet of the scores against one benchmark set (the score cube, kpi:scoreDsd)."""
+        return self._iri("data", "scores", set_id)
+
+    @property
+    def summary_dataset(self) -> URIRef:
+        """The qb:DataSet of every submission's verification summary (kpi:summaryDsd)."""
+        return self._iri("data", "summaries")
+
     def statement(self, digest: str) -> URIRef:
         """A reified statement the registry says something about (e.g. a superseded KS statement)."""
         return self._iri("id", "statement", digest)
@@ -165,6 +174,15 @@ class IRIs:
 
     def g_benchmarks(self, set_id: str) -> URIRef:
         return self.graph("benchmarks", set_id)
+
+    def g_scores(self, set_id: str) -> URIRef:
+        """Every submission's scores against one set: derived data, recomputed whenever its inputs change."""
+        return self.graph("scores", set_id)
+
+    @property
+    def g_summaries(self) -> URIRef:
+        """Every submission's verification summary: derived data, recomputed with the submission."""
+        return self.graph("summaries")
 
     def g_taxonomy(self, source: str) -> URIRef:
         return self.graph("taxonomy", source)

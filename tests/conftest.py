@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from rdflib import Graph
+
 from registry.build.seeds import stage
+from registry.scoring.benchmarks import shipped_sets
+from registry.submissions import derived
+from registry.submissions.bulk import replace_and_derive
 from registry.namespaces import IRIs
 from registry.store import OxigraphStore
 
@@ -23,8 +28,14 @@ def iris() -> IRIs:
 
 @pytest.fixture(scope="session")
 def staged(iris):
-    """Every graph `build` writes, parsed and inferred once for the whole session."""
-    return stage(iris)
+    """Every graph `build` writes, parsed, inferred and scored once for the whole session."""
+    graphs = stage(iris)
+    derive = derived.everything(iris, sorted(shipped_sets()))
+    with OxigraphStore() as scratch:
+        replace_and_derive(scratch, graphs, derive)
+        for d in derive:
+            graphs[d.graph] = Graph().parse(data=scratch.dump(d.graph, "application/n-triples"), format="nt")
+    return graphs
 
 
 @pytest.fixture

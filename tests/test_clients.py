@@ -13,7 +13,7 @@ import json
 from xml.dom import minidom
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, GET, JSON, JSONLD, N3, POST, RDFXML, TSV, TURTLE, XML, SPARQLWrapper

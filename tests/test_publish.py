@@ -30,6 +30,7 @@ from .conftest import run_cli
 KS_SOURCES = ("de-norske-malepunktene", "developmentsector", "evaluation", "levelofgeography", "quality",
               "triplebottomline", "u4ssc")
 DATASETS = ("catalogue", "sdg", "observations/alesund", "observations/trondheim",
+            "scores/international-targets", "scores/norway-national-targets", "summaries",
             *(f"taxonomy/{s}" for s in KS_SOURCES), "taxonomy/repair")
 CATALOG = URIRef("https://w3id.org/u4ssc-registry/data/catalog")
 
@@ -81,6 +82,21 @@ def test_the_published_cube_passes_ic_1_to_ic_21(published):
     cube = rdf(out, "catalogue") + rdf(out, "observations/alesund") + rdf(out, "observations/trondheim")
     assert check_integrity(cube) == []
     assert release.observations == len(set(cube.subjects(RDF.type, QB.Observation))) == 116
+
+
+def test_the_score_and_summary_cubes_are_published_with_their_structures(published):
+    """Issue 22: the bureau gets the scores as a Data Cube of their own, checked with the rest (IC-1 … IC-21)."""
+    _, out = published
+    cube = rdf(out, "catalogue") + rdf(out, "scores/international-targets") + rdf(out, "summaries")
+    assert check_integrity(cube) == []
+    data_set = URIRef("https://w3id.org/u4ssc-registry/data/scores/international-targets")
+    assert cube.value(data_set, QB.structure) == KPI.scoreDsd
+    assert len(set(cube.subjects(QB.dataSet, data_set))) > 33  # Ålesund's 33 data points and their roll-ups
+    summaries = URIRef("https://w3id.org/u4ssc-registry/data/summaries")
+    assert len(set(cube.subjects(QB.dataSet, summaries))) == 2 * 9  # per round: 3 dimensions × 2 tiers, 2 overall, 1 total
+    g = catalog(out)
+    assert g.value(URIRef("https://w3id.org/u4ssc-registry/data/dataset/scores/international-targets"),
+                   DCTERMS.conformsTo) == KPI.scoreDsd
 
 
 def test_a_broken_store_is_reported_not_published(store, iris):

@@ -8,7 +8,6 @@ dcterms:source, a citation naming the document (dcterms:isPartOf), the place in 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef

@@ -11,6 +11,7 @@ from rdflib.namespace import RDF
 
 from registry import sparql
 from registry.scoring.benchmarks import SetInfo, parse_set, validate_set
+from registry.submissions import derived
 from registry.submissions.ingest import Context
 from registry.namespaces import KPI
 from registry.sparql import plain
@@ -57,7 +58,10 @@ class Synthetic:
             g.add((item, KPI.dataPoint, iris.datapoint(dp_id)))
             g.add((item, KPI.reportingStatus, KPI.Reported))
             g.add((item, KPI.value, Literal(value) if isinstance(value, bool) else Literal(str(value), datatype=DECIMAL)))
-        self.store.replace_graphs({iris.g_submission(name, round_id): g})
+        # Written as an import writes it: the scores are derived in the same update.
+        self.store.replace_graphs({iris.g_submission(name, round_id): g},
+                                  then=derived.submission_updates(iris, name, round_id, ["synthetic"],
+                                                                  using=not self.store.updates_read_union))
         return sub
 
     def points(self) -> dict[tuple[str, str], tuple[Decimal, int]]:

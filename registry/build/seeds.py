@@ -14,8 +14,10 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from registry import sparql
-from registry.scoring.benchmarks import stage_shipped
+from registry.scoring.benchmarks import shipped_sets, stage_shipped
 from registry.catalogue.rdf import build_catalogue, build_sdg, new_graph
+from registry.submissions import derived
+from registry.submissions.bulk import replace_and_derive
 from registry.submissions.ingest import Context, stage_seeds
 from registry.submissions.staged import Catalogue
 from registry.catalogue.infer import inferred
@@ -79,13 +81,17 @@ def stage(iris: IRIs, progress: Progress = lambda _: None) -> dict[URIRef, Graph
 
 
 def build(store: Store, iris: IRIs, progress: Progress = lambda _: None) -> BuildReport:
-    """Rebuild the registry's own graphs idempotently; other graphs (submissions) are kept."""
+    """Rebuild the registry's own graphs idempotently; other graphs (submissions) are kept, and every
+    submission's scores and summary are recomputed against the new catalogue and sets in the same write."""
     started = time.perf_counter()
     graphs = stage(iris, progress)
     graphs[iris.g_cities] = _keep_imported_cities(store, iris, graphs[iris.g_cities])
-    progress("writing")
-    store.replace_graphs(graphs)
-    report = BuildReport({str(g): len(data) for g, data in graphs.items()})
+    progress("writing, scoring every submission")
+    sets = sorted({*derived.stored_sets(store, iris), *shipped_sets()})
+    derive = derived.everything(iris, sets)
+    replace_and_derive(store, graphs, derive)
+    report = BuildReport({**{str(g): len(data) for g, data in graphs.items()},
+                          **{str(d.graph): store.count(d.graph) for d in derive}})
     report.seconds = time.perf_counter() - started
     return report
 

@@ -10,7 +10,7 @@ from rdflib import Namespace, URIRef
 
 from registry import sparql
 from registry.publication.cube import Failure
-from registry.namespaces import KS, IRIs
+from registry.namespaces import KPI, KS, IRIs
 from registry.store import Store
 
 
@@ -55,7 +55,8 @@ class Dataset:
     spatial: tuple[URIRef, ...] = ()
     own_data: bool = True  # False: a copy of another body's data, published under its terms
     source: URIRef | None = None
-    cube: bool = False
+    cube: bool = False  # a city's observations (kpi:dsd)
+    structure: URIRef | None = None  # a cube the registry derives (scores, summaries): its structure
 
 
 @dataclass
@@ -115,6 +116,9 @@ def datasets(store: Store, iris: IRIs, subs: list[Submission]) -> list[Dataset]:
                 (THEME.INTR,), own_data=False, source=UN_SDG_KOS),
     ]
     out += [_city_dataset(iris, [s for s in subs if s.slug == slug]) for slug in sorted({s.slug for s in subs})]
+    scores = str(iris.graph("scores")) + "/"
+    out += [_score_dataset(g, str(g)[len(scores):]) for g in sorted(found) if str(g).startswith(scores)]
+    out.append(_summary_dataset(iris.g_summaries))
     taxonomy, repair = str(iris.graph("taxonomy")) + "/", iris.g_taxonomy("repair")
     out += [_taxonomy_dataset(g, str(g)[len(taxonomy):]) for g in sorted(found)
             if str(g).startswith(taxonomy) and g != repair]
@@ -135,6 +139,36 @@ def _city_dataset(iris: IRIs, subs: list[Submission]) -> Dataset:
                f"verifiseringsstatus og begrunnelser for verdier som ikke er rapportert; en RDF-datakube med ett "
                f"datasett per rapporteringsrunde ({rounds})."},
         (THEME.REGI, THEME.ECON, THEME.ENVI, THEME.SOCI), (NORWAY, first.city), cube=True)
+
+
+def _score_dataset(graph: URIRef, set_id: str) -> Dataset:
+    """Every submission's scores against one benchmark set: derived by the registry, so its own data."""
+    return Dataset(
+        f"scores/{set_id}", (graph,),
+        {"en": f"U4SSC KPI scores against the benchmark set {set_id}",
+         "nb": f"U4SSC-indikatorpoeng mot referansemålene {set_id}"},
+        {"en": "Each city's and round's score per data point, KPI, category, sub-dimension and dimension: % of "
+               "target, points (1–4 per data point) and score band, computed as the U4SSC verification reports "
+               "score (section 5); an RDF Data Cube (structure kpi:scoreDsd) recomputed whenever a submission, the "
+               "set or the catalogue changes.",
+         "nb": "Hver bys og rundes poeng per datapunkt, indikator, kategori, underdimensjon og dimensjon: % av "
+               "målet, poeng (1–4 per datapunkt) og poengintervall, beregnet slik U4SSC-verifiseringsrapportene gjør "
+               "(avsnitt 5); en RDF-datakube (struktur kpi:scoreDsd) som beregnes på nytt når en innsending, "
+               "settet eller katalogen endres."},
+        (THEME.REGI, THEME.GOVE), (NORWAY,), structure=KPI.scoreDsd)
+
+
+def _summary_dataset(graph: URIRef) -> Dataset:
+    return Dataset(
+        "summaries", (graph,),
+        {"en": "U4SSC reporting and verification summaries", "nb": "U4SSC-sammendrag av rapportering og verifisering"},
+        {"en": "Per city and round, how many KPIs and data points there are, were reported and were verified, by "
+               "dimension and tier, overall and in total, with % verified (U4SSC verification reports, sections 2 "
+               "and 3); an RDF Data Cube (structure kpi:summaryDsd) recomputed with each submission.",
+         "nb": "Per by og runde hvor mange indikatorer og datapunkter det finnes, hvor mange som er rapportert og "
+               "verifisert, per dimensjon og nivå, samlet og totalt, med % verifisert (U4SSC-verifiseringsrapportene, "
+               "avsnitt 2 og 3); en RDF-datakube (struktur kpi:summaryDsd) som beregnes på nytt med hver innsending."},
+        (THEME.REGI, THEME.GOVE), (NORWAY,), structure=KPI.summaryDsd)
 
 
 def _taxonomy_dataset(graph: URIRef, source: str) -> Dataset:

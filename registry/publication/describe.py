@@ -104,6 +104,8 @@ class Describer:
         self._dates(g, node, d.graphs)
         if d.cube:
             self._cube(g, node, subs)
+        if d.structure is not None:
+            g.add((node, DCTERMS.conformsTo, d.structure))
         return node
 
     def _cube(self, g: Graph, node: URIRef, subs: list[Submission]) -> None:
@@ -151,8 +153,8 @@ class Describer:
             g.add((URIRef(f"{node}#rights"), RDF.type, DCTERMS.RightsStatement))
             g.add((URIRef(f"{node}#rights"), RDFS.label, Literal(
                 f"A copy of {d.source}: the publisher's own terms apply, not the registry's licence.", lang="en")))
-        if d is not None and d.cube and suffix in FORMATS:
-            g.add((node, DCTERMS.conformsTo, KPI.dsd))
+        if d is not None and (d.cube or d.structure is not None) and suffix in FORMATS:
+            g.add((node, DCTERMS.conformsTo, d.structure or KPI.dsd))
         checksum = URIRef(f"{node}#sha256")
         g.add((node, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))

@@ -58,7 +58,7 @@ def render_release(store: Store, iris: IRIs, download: str | None = None,
     progress("checking Data Cube integrity constraints")
     cube = Graph()
     for p in published:
-        if p.dataset.key == "catalogue" or p.dataset.cube:
+        if p.dataset.key == "catalogue" or p.dataset.cube or p.dataset.structure is not None:
             cube += p.graph
     release.failures = check_integrity(cube)
     release.observations = len(set(cube.subjects(RDF.type, QB.Observation)))

@@ -27,6 +27,8 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, PROV, RDF, SKOS, XSD
 
 from registry import sparql
 from registry.catalogue.rdf import new_graph
+from registry.submissions import derived
+from registry.submissions.bulk import replace_and_derive
 from registry.submissions.ingest import Context
 from registry.namespaces import IRIs, KPI, SDG, SH, owned_by_registry, slug
 from registry.tables import asset_dir
@@ -213,13 +215,14 @@ def stage_shipped(ctx: Context, data: Path | None = None) -> dict[URIRef, Graph]
 
 
 def import_set(store: Store, ctx: Context, path: Path, info: SetInfo) -> Report:
-    """Validate a set and, when it conforms, replace its graph atomically; otherwise change nothing."""
+    """Validate a set and, when it conforms, replace its graph and every submission's scores against it in
+    one write; otherwise change nothing."""
     if info.id in shipped_sets():
         raise DataError(f"set {info.id!r} is shipped in data/benchmarks/ and rebuilt from there; import under another id")
     staged = parse_set(path, ctx.iris, ctx.catalogue, info)
     report = validate_set(staged, ctx.reference)
     if report.conforms:
-        store.replace_graphs({ctx.iris.g_benchmarks(info.id): staged.graph})
+        replace_and_derive(store, {ctx.iris.g_benchmarks(info.id): staged.graph}, [derived.for_set(ctx.iris, info.id)])
     return report
 
 

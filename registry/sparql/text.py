@@ -156,6 +156,47 @@ def _closing_brace(code: str, start: int) -> int:
     raise ValueError("an unclosed group")
 
 
+_CONSTRUCT = _keyword("CONSTRUCT")
+
+
+def construct_as_insert(text: str, graph: str) -> str:
+    """`CONSTRUCT {T} WHERE {P}` as the update `INSERT { GRAPH <graph> {T} } WHERE {P}`: the same template and
+    pattern (Update §3.1.3), so a graph derived by a CONSTRUCT can also be written inside one update request.
+    The prologue (PREFIX, BASE) is kept; ValueError for a text that is not a CONSTRUCT with a template."""
+    code = _code(text)
+    found = _CONSTRUCT.search(code)
+    if found is None or not code[found.end():].lstrip().startswith("{"):
+        raise ValueError("not a CONSTRUCT query with a template")
+    end = _closing_brace(code, found.end())
+    template = text[code.index("{", found.end()):end]
+    return f"{text[:found.start()]}INSERT {{ GRAPH {iri_ref(graph)} {template} }}{text[end:]}"
+
+
+_PROLOGUE_DECL = re.compile(r"(?:PREFIX\s+(?P<name>[A-Za-z][\w.-]*)?:\s*<(?P<iri>[^<>\"{}|^`\\\x00-\x20]*)>|BASE\b)",
+                            re.IGNORECASE)
+
+
+def update_request(operations: list[str]) -> str:
+    """Several update operations as one request (Update §3: `op ; op`), their prologues first. The grammar
+    allows a prologue after each `;`, but Oxigraph accepts one only at the start, so each operation's PREFIX
+    declarations are moved there; ValueError when two operations bind one prefix differently, or use BASE."""
+    prefixes: dict[str, str] = {}
+    bodies = []
+    for text in operations:
+        code, start = _code(text), 0
+        # Comments are blank in `code`; declarations are read from `text`, where their IRIs are.
+        while (found := _PROLOGUE_DECL.match(text, len(code) - len(code[start:].lstrip()))) is not None:
+            if found["iri"] is None:
+                raise ValueError("an operation with BASE cannot be joined to others")
+            declared = text[found.start("iri"):found.end("iri")]
+            if prefixes.setdefault(found["name"] or "", declared) != declared:
+                raise ValueError(f"prefix {found['name'] or ''}: bound to two IRIs in one request")
+            start = found.end()
+        bodies.append(text[start:].strip())
+    head = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in prefixes.items())
+    return head + " ;\n".join(bodies)
+
+
 def with_using(text: str, default: list[str], named: list[str]) -> str:
     """The update with the protocol's dataset (`using-graph-uri`, `using-named-graph-uri`: Protocol §2.2.3)
     written into it as USING / USING NAMED before each operation's WHERE (Update §3.1.3), since the store's

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from registry.store.base import Payload, Row, Store, StoreError
+from registry.store.base import Derived, Payload, Row, Store, StoreError
 from registry.store.http import Credentials, Policy, StoreTimeout, StoreUnavailable
 from registry.store.oxigraph import OxigraphStore
 from registry.store.remote import LoadProgress, RemoteConfig, RemoteStore
 
-__all__ = ["Credentials", "LoadProgress", "Payload", "Policy", "Row", "Store", "StoreError", "StoreConfig",
+__all__ = ["Credentials", "Derived", "LoadProgress", "Payload", "Policy", "Row", "Store", "StoreError", "StoreConfig",
            "StoreTimeout", "StoreUnavailable", "open_store", "OxigraphStore", "RemoteConfig", "RemoteStore"]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from registry.sparql import QueryFile, bind
+from registry.sparql.text import construct_as_insert, update_request, with_using
 
 Row = dict[str, Node]
 Bindings = Mapping[str, Node | list[Node] | None] | None
@@ -53,6 +54,24 @@ class Payload:
 
 
 GraphData = Graph | Payload
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A named graph that is a function of the others (scores of the submissions, say): after a write, it
+    becomes the triples its CONSTRUCT queries give, run in order, each seeing what the ones before it wrote."""
+
+    graph: URIRef
+    queries: tuple[str, ...]
+
+    def as_updates(self, dataset: list[URIRef] | None = None) -> list[str]:
+        """The same as SPARQL Update operations, for a write that runs in one request (Update §3.1.3). With
+        `dataset`, each reads those graphs (USING and USING NAMED): for a store whose default graph in an
+        update is not the union of its named graphs."""
+        inserts = [construct_as_insert(q, self.graph) for q in self.queries]
+        if dataset:
+            inserts = [with_using(u, list(map(str, dataset)), list(map(str, dataset))) for u in inserts]
+        return [f"DROP SILENT GRAPH <{self.graph}>", *inserts]
 
 
 def as_payload(data: GraphData) -> Payload:
@@ -113,6 +132,9 @@ class Store(ABC):
     """A SPARQL 1.1 dataset whose default graph is the union of its named graphs."""
 
     description: str
+    # Whether an update's WHERE reads the union of the named graphs, as the registry's queries do (true of the
+    # remote servers it supports, docs/portability.md); where not, an update names the graphs it reads (USING).
+    updates_read_union: bool = True
 
     # -- queries ---------------------------------------------------------------------
     def select(self, query: str | QueryFile, bindings: Bindings = None) -> list[Row]:
@@ -162,10 +184,12 @@ class Store(ABC):
         self._load(as_payload(data), graph)
         return self.count(graph)
 
-    def replace_graphs(self, graphs: Mapping[URIRef, GraphData], append: Mapping[URIRef, Graph] | None = None) -> None:
+    def replace_graphs(self, graphs: Mapping[URIRef, GraphData], append: Mapping[URIRef, Graph] | None = None,
+                       then: Sequence[str] = ()) -> None:
         """Replace several named graphs at once: all of them change, or none does.
 
-        `append` adds small graphs (provenance records) to existing graphs in the same transaction.
+        `append` adds small graphs (provenance records) to existing graphs in the same transaction, and
+        `then` runs SPARQL updates after the writes, in it too (the derived data of what was written).
         Staging graphs left behind by a writer that died more than a day ago are dropped first: they
         would otherwise stay in the union default graph.
         """
@@ -178,21 +202,23 @@ class Store(ABC):
             operations = [f"DROP SILENT GRAPH <{t}> ;\nMOVE SILENT GRAPH <{s}> TO <{t}>" for t, s in staged.items()]
             if any(len(data) for data in (append or {}).values()):
                 operations.append(insert_data((g, data) for g, data in append.items() if len(data)))
-            self.update(" ;\n".join(operations))
+            self.update(update_request([*operations, *then]))
         except BaseException:
             for s in staged.values():
                 self.clear_quietly(s)
             raise
 
-    def bulk_replace(self, nquads: Path, replace: Collection[URIRef]) -> None:
-        """Write a large N-Quads file in one step: each graph in `replace` becomes the file's quads for it, and
-        the file's quads for other graphs are added to those graphs; all of it is written, or none.
+    def bulk_replace(self, nquads: Path, replace: Collection[URIRef], derive: Sequence[Derived] = ()) -> None:
+        """Write a large N-Quads file in one step: each graph in `replace` becomes the file's quads for it, the
+        file's quads for other graphs are added to those graphs, and each graph of `derive` is computed
+        afterwards from the result; all of it is written, or none.
 
-        This default reads the file into memory and calls replace_graphs; the embedded store on disk
-        loads it into a copy of itself instead (OxigraphStore.bulk_replace).
+        This default reads the file into memory and calls replace_graphs, deriving with SPARQL Update in the
+        same request; the embedded store on disk loads and derives in a copy of itself instead
+        (OxigraphStore.bulk_replace).
         """
         graphs, append = split_nquads(nquads, {URIRef(g) for g in replace})
-        self.replace_graphs(graphs, append)
+        self.replace_graphs(graphs, append, [u for d in derive for u in d.as_updates()])
 
     def replace_graph(self, graph: URIRef, data: GraphData) -> None:
         self.replace_graphs({graph: data})

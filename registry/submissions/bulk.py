@@ -3,7 +3,8 @@
 Validation (pyshacl) is what a submission costs, so submissions are validated in parallel worker
 processes; each sends back its report and, when it conforms, its graph and the PROV record of its
 validation as N-Quads, which go to one temporary file. Only when every submission conforms is that
-file written, in one step (Store.bulk_replace): a directory with one failing file changes nothing.
+file written, in one step (Store.bulk_replace), with every score and summary recomputed in it
+(registry.submissions.derived): a directory with one failing file changes nothing.
 
 Layout, as in data/cities/: DIR/cities.tsv (optional; columns slug, name, municipality) and
 DIR/{city}/{round}.csv (or .ttl, .jsonld, .nt, .rdf).
@@ -24,9 +25,10 @@ from pathlib import Path
 from rdflib import Graph, URIRef
 
 from registry import sparql
+from registry.submissions import derived
 from registry.submissions.ingest import Context, check_municipality, existing_round, new_city, run_record, validate_file
 from registry.namespaces import CITY_SLUG, IRIs, ROUND_ID
-from registry.store import Store
+from registry.store import Derived, Store
 from registry.submissions.staged import Catalogue, City, RoundInfo
 from registry.submissions.parse import city_graph
 from registry.submissions.userfiles import FORMATS as RDF_FORMATS
@@ -127,6 +129,17 @@ def _validate(job: Job) -> tuple[Report, bytes]:
     return report, nquads(staged.graph, iris.g_submission(job.city.slug, job.round_id)) + nquads(record, iris.g_system)
 
 
+def replace_and_derive(store: Store, graphs: dict[URIRef, Graph], derive: list[Derived]) -> None:
+    """Replace `graphs` and recompute `derive` from the result in one bulk write (a benchmark set, `build`):
+    what changes every submission's scores is written the way `import DIR` writes, not as one update."""
+    with tempfile.TemporaryDirectory(prefix="kpi-write-") as scratch:
+        quads = Path(scratch) / "graphs.nq"
+        with quads.open("wb") as handle:
+            for name, graph in graphs.items():
+                handle.write(nquads(graph, name))
+        store.bulk_replace(quads, list(graphs), derive)
+
+
 def nquads(graph: Graph, name: URIRef) -> bytes:
     """A graph's triples as N-Quads in the named graph `name` (N-Triples lines with the graph added)."""
     suffix = f"<{name}> .\n".encode()
@@ -170,7 +183,8 @@ def import_directory(store: Store, ctx: Context, directory: Path, workers: int |
             handle.write(cities)
             result.quads += cities.count(b"\n")
         started = time.perf_counter()
-        store.bulk_replace(quads, [ctx.iris.g_submission(j.city.slug, j.round_id) for j in jobs])
+        store.bulk_replace(quads, [ctx.iris.g_submission(j.city.slug, j.round_id) for j in jobs],
+                           derived.everything(ctx.iris, derived.stored_sets(store, ctx.iris)))
         result.load_seconds = time.perf_counter() - started
     return result
 

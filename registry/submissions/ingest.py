@@ -20,6 +20,7 @@ from registry.catalogue.rdf import new_graph
 from registry.namespaces import CITY_SLUG, IRIs, KPI, ROUND_ID
 from registry.tables import asset_dir
 from registry.store import OxigraphStore, Store
+from registry.submissions import derived
 from registry.submissions.staged import ASSURANCE, Catalogue, City, RoundInfo, Staged, check_ids
 from registry.submissions.parse import city_graph, parse_submission
 from registry.submissions.model import model_problems
@@ -158,7 +159,8 @@ def import_submission(store: Store, ctx: Context, path: Path, slug: str, round_i
 def commit(store: Store, ctx: Context, staged: Staged, report: Report, started: dt.datetime, new_city: bool,
            replaces: bool, also: dict[URIRef, Graph] | None = None) -> None:
     """Write a conforming submission: its graph, the city if new, and `also` (graphs kept with the round,
-    such as its workflow record) in one atomic step, with the PROV record of the validation run."""
+    such as its workflow record) in one atomic step, with the PROV record of the validation run and the
+    submission's scores and summary recomputed (registry.submissions.derived)."""
     city, round_id = staged.city, staged.round_id
     report.replaced = (item_count(store, ctx.iris.submission(city.slug, round_id)) if replaces else None,
                        len(set(staged.graph.subjects(KPI.dataPoint, None))))
@@ -166,7 +168,10 @@ def commit(store: Store, ctx: Context, staged: Staged, report: Report, started: 
     if new_city:
         cities = store.construct(sparql.load("construct_graph"), {"graph": ctx.iris.g_cities})
         graphs[ctx.iris.g_cities] = cities + city_graph(ctx.iris, [city])
-    store.replace_graphs(graphs, append={ctx.iris.g_system: run_record(ctx.iris, staged, report, started)})
+    rewrite = derived.submission_updates(ctx.iris, city.slug, round_id, derived.stored_sets(store, ctx.iris),
+                                         using=not store.updates_read_union)
+    store.replace_graphs(graphs, append={ctx.iris.g_system: run_record(ctx.iris, staged, report, started)},
+                         then=rewrite)
 
 
 def item_count(store: Store, submission: URIRef) -> int:
