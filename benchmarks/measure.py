@@ -184,7 +184,7 @@ def import_one(store: Store, iris: IRIs, path: Path, derive: bool = True) -> flo
         assert report.conforms
     if derive:
         return median_seconds(run, 3)[0]
-    updates, derived.submission_updates = derived.submission_updates, lambda *args: []
+    updates, derived.submission_updates = derived.submission_updates, lambda *_args, **_kwargs: []
     try:
         return median_seconds(run, 3)[0]
     finally:

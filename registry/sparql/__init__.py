@@ -23,6 +23,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from registry.sparql.text import query_form
 from registry.tables import asset_dir
 
 _PLACEHOLDER = re.compile(
@@ -82,6 +83,12 @@ class QueryFile:
                 return line.lstrip("# ").strip()
         return self.name
 
+    @property
+    def is_update(self) -> bool:
+        """A SPARQL 1.1 Update (no query form: SELECT, ASK, CONSTRUCT, DESCRIBE), which no read-only
+        endpoint runs and whose answer is what it changes."""
+        return query_form(self.text) is None
+
     def bind(self, bindings: dict[str, Node | list[Node] | None] | None = None) -> str:
         return bind(self.text, bindings, self.params, self.name)
 
@@ -136,9 +143,10 @@ TEMPLATE = "<$p>"
 
 
 def examples() -> list[QueryFile]:
-    """The queries the endpoint's form offers: every shipped one that runs as written (not a template,
-    which would parse, `<$p>` being a relative IRI, and answer a question nobody asked)."""
-    return [q for q in available() if TEMPLATE not in q.text]
+    """The queries the endpoint's form offers: every shipped one that runs as written on a read-only
+    endpoint (not an update, nor a template, which would parse, `<$p>` being a relative IRI, and answer a
+    question nobody asked)."""
+    return [q for q in available() if TEMPLATE not in q.text and not q.is_update]
 
 
 def plain(term: Node | Any) -> Any:
