@@ -285,10 +285,14 @@ def _load_copy(directory: Path, nquads: Path, dropped: Collection[URIRef], deriv
             if copy.contains_named_graph(ox.NamedNode(str(graph))):
                 copy.remove_graph(ox.NamedNode(str(graph)))
         copy.bulk_load(path=nquads, format=ox.RdfFormat.N_QUADS)
-        for derived in derive:
-            for query in derived.queries:
-                triples = copy.query(query, use_default_graph_as_union=True).serialize(format=ox.RdfFormat.N_TRIPLES)
-                copy.bulk_load(triples or b"", format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(derived.graph)))
+        triples = directory.with_name(directory.name + ".derived.nt")  # a file, not a few hundred MB of bytes
+        try:
+            for derived in derive:
+                for query in derived.queries:
+                    copy.query(query, use_default_graph_as_union=True).serialize(triples, ox.RdfFormat.N_TRIPLES)
+                    copy.bulk_load(path=triples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(derived.graph)))
+        finally:
+            triples.unlink(missing_ok=True)
         copy.optimize()
         copy.flush()
     finally:
