@@ -7,7 +7,7 @@ import pytest
 from registry.server.negotiation import negotiate
 import pyoxigraph as ox
 
-from registry.sparql.text import query_form, uses_load, uses_service, with_using
+from registry.sparql.text import is_update, query_form, uses_load, uses_service, with_using
 
 OFFERED = ["text/turtle", "text/html", "application/ld+json"]
 
@@ -39,6 +39,18 @@ def test_negotiation_honours_q_values_and_wildcards(accept, expected):
 ])
 def test_query_form_ignores_prefixes_comments_and_strings(text, form):
     assert query_form(text) == form
+
+
+@pytest.mark.parametrize("text, update", [
+    ("SELECT * WHERE { ?s ?p ?o }", False),
+    ("# DELETE nothing\nPREFIX insert: <http://example.org/>\nASK { ?s insert:p \"CLEAR\" }", False),
+    ("DELETE { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 1 } }", True),  # a sub-select inside
+    ("PREFIX ex: <http://example.org/>\nWITH ex:g DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", True),
+    ("clear all", True),
+    ("not sparql", False),
+])
+def test_an_update_is_known_by_its_first_operation_word(text, update):
+    assert is_update(text) is update
 
 
 @pytest.mark.parametrize("text", [

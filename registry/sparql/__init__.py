@@ -23,7 +23,7 @@ from typing import Any
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
-from registry.sparql.text import query_form
+from registry.sparql.text import is_update
 from registry.tables import asset_dir
 
 _PLACEHOLDER = re.compile(
@@ -85,9 +85,8 @@ class QueryFile:
 
     @property
     def is_update(self) -> bool:
-        """A SPARQL 1.1 Update (no query form: SELECT, ASK, CONSTRUCT, DESCRIBE), which no read-only
-        endpoint runs and whose answer is what it changes."""
-        return query_form(self.text) is None
+        """A SPARQL 1.1 Update, which no read-only endpoint runs and whose answer is what it changes."""
+        return is_update(self.text)
 
     def bind(self, bindings: dict[str, Node | list[Node] | None] | None = None) -> str:
         return bind(self.text, bindings, self.params, self.name)

@@ -31,6 +31,9 @@ def _keyword(word: str) -> re.Pattern[str]:
 
 
 _FORM = _keyword(f"({'|'.join(_FORMS)})")
+# SPARQL 1.1 Update §3: the words an update operation starts with (after the prologue).
+_UPDATE_OPERATIONS = ("INSERT", "DELETE", "WITH", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD")
+_FIRST_WORD = _keyword(f"({'|'.join(_FORMS + _UPDATE_OPERATIONS)})")
 _SERVICE = _keyword("SERVICE")
 _LOAD = _keyword("LOAD")
 _FROM = _keyword("FROM")
@@ -62,6 +65,13 @@ def query_form(text: str) -> str | None:
     """SELECT, ASK, CONSTRUCT or DESCRIBE: the form decides which result formats apply."""
     match = _FORM.search(_code(text))
     return match[1].upper() if match else None
+
+
+def is_update(text: str) -> bool:
+    """Is the text an update rather than a query? The first operation word decides: an update's WHERE may hold a
+    sub-select, so a query form appearing somewhere in it (what `query_form` finds) does not make it a query."""
+    match = _FIRST_WORD.search(_code(text))
+    return match is not None and match[1].upper() in _UPDATE_OPERATIONS
 
 
 def has_dataset_clause(text: str) -> bool:
