@@ -65,6 +65,22 @@ def run_cli(*args: str, cwd: Path | None = None, check: bool = True, input: str 
 from .remote import any_store, oxigraph_server, remote_server, virtuoso_server  # noqa: E402, F401
 
 
+def pytest_sessionfinish(session) -> None:
+    """A test worker (pytest-xdist) hands its W3C outcomes to the controller, which prints the summary."""
+    from . import w3c_runner
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["w3c"] = w3c_runner.OUTCOMES
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    from . import w3c_runner
+
+    for suite, outcomes in getattr(node, "workeroutput", {}).get("w3c", {}).items():
+        w3c_runner.OUTCOMES.setdefault(suite, {}).update(outcomes)
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     """`N of M W3C tests pass` after a run that included the W3C suites (tests/test_w3c.py)."""
     from . import w3c_runner

@@ -8,6 +8,7 @@ stops it when this process is gone (the pipe of `_watchdog_fd`, tests/servers/co
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import signal
@@ -134,9 +135,17 @@ class ServerUnavailable(RuntimeError):
     pass
 
 
+def _install(name: str) -> None:
+    """One install at a time: the test workers (pytest-xdist) each start their own servers, and two apt-get or
+    pip runs at once into the same system or venv would fail on each other's locks or half-written files."""
+    with open(Path(sys.prefix) / f".{name}-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _run(name, "install")
+
+
 def start(name: str, directory: Path) -> Server:
     """Install when missing (idempotent), then start a fresh instance in `directory`."""
-    _run(name, "install")
+    _install(name)
     ports = _ports(name)
     server = Server(name, directory, _run(name, "start", directory, ports), ports)
     with server.store() as store:
