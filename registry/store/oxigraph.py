@@ -270,10 +270,19 @@ class OxigraphStore(Store):
             return self._ox.dump(format=fmt) or b""
         return self._ox.dump(format=fmt, from_graph=ox.NamedNode(str(graph))) or b""
 
+    def construct_to_file(self, query: str, path: Path) -> None:
+        """A CONSTRUCT over the union of the graphs, written as N-Triples while it is evaluated: what the bulk
+        write does with each derivation (a file, not a few hundred MB of bytes in memory)."""
+        _construct_to_file(self._ox, query, path)
+
     def close(self) -> None:
         if self.path is not None and not self.read_only:  # a read-only store refuses flush()
             self._ox.flush()
         del self._ox
+
+
+def _construct_to_file(store: ox.Store, query: str, path: Path) -> None:
+    store.query(query, use_default_graph_as_union=True).serialize(path, ox.RdfFormat.N_TRIPLES)
 
 
 def _load_copy(directory: Path, nquads: Path, dropped: Collection[URIRef], derive: Sequence[Derived]) -> None:
@@ -289,7 +298,7 @@ def _load_copy(directory: Path, nquads: Path, dropped: Collection[URIRef], deriv
         try:
             for derived in derive:
                 for query in derived.queries:
-                    copy.query(query, use_default_graph_as_union=True).serialize(triples, ox.RdfFormat.N_TRIPLES)
+                    _construct_to_file(copy, query, triples)
                     copy.bulk_load(path=triples, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(derived.graph)))
         finally:
             triples.unlink(missing_ok=True)

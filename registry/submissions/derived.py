@@ -52,7 +52,7 @@ def submission_updates(iris: IRIs, city: str, round_id: str, set_ids: list[str],
     updates = [sparql.load("delete_derived_rows").bind({"round": round_iri, "graph": graphs})]
     for set_id in set_ids:
         reads = [*common, iris.g_benchmarks(set_id)]
-        updates += [insert(q, iris.g_scores(set_id), reads) for q in _scores(iris, set_id, submission)]
+        updates += [insert(q, iris.g_scores(set_id), reads, [own]) for q in _scores(iris, set_id, submission)]
     return [*updates, insert(_summaries(submission), iris.g_summaries, common, [own])]
 
 
