@@ -52,10 +52,11 @@ node-deps:
 
 # The remote tests (marker `remote`) start Virtuoso and the Oxigraph server themselves (tests/remote.py),
 # installing them first when missing; without root their tests skip, or fail with CI=true.
-# One test worker per core (pytest-xdist), each taking the next test when it is free: the suite is mostly CPU
-# (stores, SHACL, servers), so two cores halve it. Each worker starts its own servers on free ports.
+# One test worker per core (pytest-xdist): the suite is mostly CPU (stores, SHACL, servers), so two cores halve
+# it. A test module goes whole to the next free worker (loadscope), so its module fixtures (the benchmark smoke
+# run, built stores) are made once. Each worker starts its own servers on free ports.
 test: install debian-deps node-deps
-	$(BIN)/python -m pytest -q -n auto --dist worksteal
+	$(BIN)/python -m pytest -q -n auto --dist loadscope
 
 # Virtuoso Open Source 7 (apt-get, needs root) and the Oxigraph server (pip into the venv); idempotent.
 servers: install

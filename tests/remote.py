@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,11 +137,16 @@ class ServerUnavailable(RuntimeError):
 
 
 def _install(name: str) -> None:
-    """One install at a time: the test workers (pytest-xdist) each start their own servers, and two apt-get or
-    pip runs at once into the same system or venv would fail on each other's locks or half-written files."""
-    with open(Path(sys.prefix) / f".{name}-install.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """One install at a time on the machine: the test workers (pytest-xdist), and other checkouts' test runs, each
+    start their own servers, and two apt-get runs (Virtuoso: system-wide) or pip runs at once would fail on each
+    other's locks or half-written files. The lock file lives in the shared temporary directory and is opened
+    read-only (flock needs no more), so a user other than the one who created it can take it too."""
+    descriptor = os.open(Path(tempfile.gettempdir()) / f"kpi-registry-{name}-install.lock", os.O_RDONLY | os.O_CREAT, 0o444)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
         _run(name, "install")
+    finally:
+        os.close(descriptor)  # and with it the lock
 
 
 def start(name: str, directory: Path) -> Server:

@@ -1,7 +1,8 @@
 """The servers a test session starts die with it, however it is stopped (issue 17): `make test` stopped by
 SIGTERM (which make passes to pytest), Ctrl-C (SIGINT to the terminal's process group) or SIGKILL leaves no
 Virtuoso or Oxigraph server (their watchdog, tests/servers/common.sh) and no `kpi-registry serve` (PR_SET_PDEATHSIG,
-tests/serving.py) behind.
+tests/serving.py) behind. Each is tried with a session in one process and with one as `make test` runs it, where
+the signal reaches pytest-xdist's controller and the server belongs to a worker process.
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ def alive(pid: int) -> bool:
     return not _zombie(str(pid))
 
 
-def stop_a_session_holding(probe: str, tmp_path: Path, how: signal.Signals, group: bool) -> int:
+# How the probe session runs: in one process, or through a test worker with the Makefile's --dist.
+RUNNERS = [pytest.param([], id="one-process"), pytest.param(["-n", "1", "--dist", "loadscope"], id="xdist")]
+
+
+def stop_a_session_holding(probe: str, tmp_path: Path, how: signal.Signals, group: bool, runner: list[str]) -> int:
     """Run the probe test `probe` as a pytest session of its own, stop it once it holds its server; the server's pid."""
     pid_file, log = tmp_path / "server.pid", tmp_path / "session.log"
     with open(log, "wb") as out:
         session = subprocess.Popen(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp", str(tmp_path / "inner"),
-             f"{PROBE}::{probe}"], cwd=ROOT, env={**os.environ, "SERVER_PROBE_PID_FILE": str(pid_file)},
+             *runner, f"{PROBE}::{probe}"], cwd=ROOT, env={**os.environ, "SERVER_PROBE_PID_FILE": str(pid_file)},
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(lambda: pid_file.exists() or session.poll() is not None)
@@ -54,14 +59,16 @@ STOPS = [pytest.param(signal.SIGTERM, False, id="SIGTERM"), pytest.param(signal.
 
 
 @pytest.mark.remote
+@pytest.mark.parametrize("runner", RUNNERS)
 @pytest.mark.parametrize(("how", "group"), STOPS)
-def test_a_stopped_session_leaves_no_sparql_server_running(tmp_path, how, group):
-    server = stop_a_session_holding("test_holds_the_oxigraph_server", tmp_path, how, group)
+def test_a_stopped_session_leaves_no_sparql_server_running(tmp_path, how, group, runner):
+    server = stop_a_session_holding("test_holds_the_oxigraph_server", tmp_path, how, group, runner)
     wait_for(lambda: not alive(server))
 
 
+@pytest.mark.parametrize("runner", RUNNERS)
 @pytest.mark.parametrize(("how", "group"), STOPS)
-def test_a_stopped_session_leaves_no_registry_server_running(tmp_path, how, group):
+def test_a_stopped_session_leaves_no_registry_server_running(tmp_path, how, group, runner):
     """gunicorn's master, its workers and their query processes: the whole session of `kpi-registry serve`."""
-    master = stop_a_session_holding("test_holds_a_registry_server", tmp_path, how, group)
+    master = stop_a_session_holding("test_holds_a_registry_server", tmp_path, how, group, runner)
     wait_for(lambda: not processes_in_group(master))

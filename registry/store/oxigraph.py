@@ -282,7 +282,13 @@ class OxigraphStore(Store):
 
 
 def _construct_to_file(store: ox.Store, query: str, path: Path) -> None:
-    store.query(query, use_default_graph_as_union=True).serialize(path, ox.RdfFormat.N_TRIPLES)
+    """The derivations name no dataset (FROM): their default graph is the union of the graphs."""
+    try:
+        store.query(query, use_default_graph_as_union=True).serialize(path, ox.RdfFormat.N_TRIPLES)
+    except SyntaxError as exc:
+        raise StoreError(f"SPARQL syntax error: {exc}") from exc
+    except (OSError, RuntimeError, ValueError) as exc:  # evaluation errors surface while it is written
+        raise StoreError(f"cannot derive into {path}: {exc}") from exc
 
 
 def _load_copy(directory: Path, nquads: Path, dropped: Collection[URIRef], derive: Sequence[Derived]) -> None:
