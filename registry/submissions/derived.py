@@ -42,8 +42,9 @@ def _summaries(submission: URIRef | None = None) -> str:
 def submission_updates(iris: IRIs, city: str, round_id: str, set_ids: list[str], using: bool = True) -> list[str]:
     """Update operations that rewrite one submission's scores and summary after it is written. With `using`,
     each names the graphs it reads (USING, Update §3.1.3), for a store whose update reads only its own default
-    graph (embedded Oxigraph); without, for one whose update reads the union (Oxigraph's server refuses USING
-    there)."""
+    graph (embedded Oxigraph), and the submission's graph also as USING NAMED: the queries match its items
+    inside their graph, so they are looked up there alone, not in every graph read; without, for one whose
+    update reads the union (Oxigraph's server refuses USING there)."""
     submission, round_iri = iris.submission(city, round_id), iris.round(city, round_id)
     own = iris.g_submission(city, round_id)
     common = [iris.g_ontology, iris.g_catalogue, own]
